@@ -1,0 +1,103 @@
+"""flavorkit: save and load ML models in the MLmodel format, with flavors as plugins.
+
+``import flavorkit`` is deliberately cheap: it imports no numpy, pandas or framework. Public names
+are resolved on first attribute access (PEP 562), so each costs only what it needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY = {
+    "FlavorkitError": "flavorkit.errors",
+    "MLmodelError": "flavorkit.errors",
+    "MLmodelNotFoundError": "flavorkit.errors",
+    "SchemaError": "flavorkit.errors",
+    "SchemaEnforcementError": "flavorkit.errors",
+    "InputExampleError": "flavorkit.errors",
+    "EnvironmentSpecError": "flavorkit.errors",
+    "DataType": "flavorkit.schema",
+    "Array": "flavorkit.schema",
+    "Object": "flavorkit.schema",
+    "Property": "flavorkit.schema",
+    "Map": "flavorkit.schema",
+    "AnyType": "flavorkit.schema",
+    "ColSpec": "flavorkit.schema",
+    "TensorSpec": "flavorkit.schema",
+    "ParamSpec": "flavorkit.schema",
+    "ParamSchema": "flavorkit.schema",
+    "Schema": "flavorkit.schema",
+    "ModelSignature": "flavorkit.signature",
+    "infer_signature": "flavorkit.signature",
+    "infer_schema": "flavorkit.signature",
+    "Model": "flavorkit.mlmodel",
+}
+
+__all__ = [
+    "__version__",
+    "AnyType",
+    "Array",
+    "ColSpec",
+    "DataType",
+    "EnvironmentSpecError",
+    "FlavorkitError",
+    "InputExampleError",
+    "MLmodelError",
+    "MLmodelNotFoundError",
+    "Map",
+    "Model",
+    "ModelSignature",
+    "Object",
+    "ParamSchema",
+    "ParamSpec",
+    "Property",
+    "Schema",
+    "SchemaEnforcementError",
+    "SchemaError",
+    "TensorSpec",
+    "infer_schema",
+    "infer_signature",
+]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from flavorkit.errors import (
+        EnvironmentSpecError,
+        FlavorkitError,
+        InputExampleError,
+        MLmodelError,
+        MLmodelNotFoundError,
+        SchemaEnforcementError,
+        SchemaError,
+    )
+    from flavorkit.mlmodel import Model
+    from flavorkit.schema import (
+        AnyType,
+        Array,
+        ColSpec,
+        DataType,
+        Map,
+        Object,
+        ParamSchema,
+        ParamSpec,
+        Property,
+        Schema,
+        TensorSpec,
+    )
+    from flavorkit.signature import ModelSignature, infer_schema, infer_signature
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flavorkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,82 @@
+"""The exceptions flavorkit raises.
+
+Every error flavorkit raises on purpose derives from :class:`FlavorkitError`, so a caller can catch
+one type. Each also carries an ``error_code`` in MLflow's vocabulary, which a scoring server maps to
+an HTTP status (``INVALID_PARAMETER_VALUE`` and ``BAD_REQUEST`` → 400, ``RESOURCE_DOES_NOT_EXIST``
+→ 404). Errors about the caller's data also subclass :class:`ValueError`, so code written against
+plain Python conventions keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EnvironmentSpecError",
+    "FlavorkitError",
+    "InputExampleError",
+    "MLmodelError",
+    "MLmodelNotFoundError",
+    "SchemaEnforcementError",
+    "SchemaError",
+]
+
+
+class FlavorkitError(Exception):
+    """Base class of every error flavorkit raises on purpose."""
+
+    error_code = "INTERNAL_ERROR"
+
+
+class MLmodelError(FlavorkitError):
+    """An ``MLmodel`` file is missing, unreadable or invalid.
+
+    ``path`` is the file and ``key`` the dotted key at fault (``None`` when the whole file is).
+    """
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+    def __init__(self, message: str, *, path: str | None = None, key: str | None = None):
+        self.path = path
+        self.key = key
+        where = ""
+        if path is not None:
+            where = f"{path}: "
+        if key is not None:
+            where += f"key '{key}': "
+        super().__init__(where + message)
+
+
+class MLmodelNotFoundError(MLmodelError, FileNotFoundError):
+    """No ``MLmodel`` file where one was expected."""
+
+    error_code = "RESOURCE_DOES_NOT_EXIST"
+
+
+class SchemaError(FlavorkitError, ValueError):
+    """A schema, signature or param spec is malformed, or cannot be inferred from the data."""
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+
+class SchemaEnforcementError(FlavorkitError, ValueError):
+    """Input data or params do not match the model's signature.
+
+    ``input_name`` is the column, tensor or param at fault, when there is one.
+    """
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+    def __init__(self, message: str, *, input_name: str | int | None = None):
+        self.input_name = input_name
+        super().__init__(message)
+
+
+class InputExampleError(FlavorkitError, ValueError):
+    """An input example cannot be saved or read back."""
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+
+class EnvironmentSpecError(FlavorkitError, ValueError):
+    """Requirement options conflict, or an environment file cannot be read or written."""
+
+    error_code = "INVALID_PARAMETER_VALUE"
