@@ -224,7 +224,7 @@ def test_save_time_inference_turns_row_predictions_into_a_column() -> None:
 
 
 def test_signature_from_dict_names_the_bad_part() -> None:
-    with pytest.raises(SchemaError, match="signature.outputs: The schema is not valid JSON"):
+    with pytest.raises(SchemaError, match=r"signature\.outputs: The schema is not valid JSON"):
         ModelSignature.from_dict({"inputs": None, "outputs": "[oops"})
 
 
