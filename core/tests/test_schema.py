@@ -91,6 +91,12 @@ def test_object_properties_sorted_and_equal_regardless_of_order() -> None:
     assert [p.name for p in a.properties] == ["a", "z"]
 
 
+def test_integer_names_written_by_mlflow_read_as_strings() -> None:
+    # MLflow's infer_signature(pd.DataFrame(np.zeros((2, 2)))) writes "name": 0, 1
+    schema = Schema.from_json('[{"type": "double", "name": 0}, {"type": "double", "name": 1}]')
+    assert schema.input_names() == ["0", "1"]
+
+
 def test_complex_type_missing_required_reads_as_required() -> None:
     # MLflow reads a missing 'required' of complex types as None; we read it as the default, True.
     spec = Schema.from_json('[{"type": "array", "items": {"type": "long"}, "name": "x"}]').inputs[0]
@@ -154,7 +160,7 @@ def test_invalid_specs_raise_schema_error(build, message: str) -> None:
         ('{"type": "long"}', "must be a JSON list"),
         ("[1]", "schema entry 0: expected a JSON object"),
         ('[{"name": "a"}]', "schema entry 0: missing key 'type'"),
-        ('[{"type": "long", "name": 3}]', "'name' must be a string"),
+        ('[{"type": "long", "name": [3]}]', "'name' must be a string"),
         ('[{"type": "long", "required": "yes"}]', "'required' must be true or false"),
         ('[{"type": "tensor"}]', "a tensor needs 'tensor-spec'"),
         ('[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": 3}}]', "'shape'"),

@@ -157,6 +157,8 @@ def test_records_mark_absent_or_none_keys_optional() -> None:
 
 def test_positional_dataframe_gives_unnamed_columns() -> None:
     assert infer_schema(pd.DataFrame([[1, 2.0]])) == Schema([ColSpec("long"), ColSpec("double")])
+    stepped = pd.DataFrame([[1, 2.0]], columns=[0, 2])  # a RangeIndex with step 2: names
+    assert infer_schema(stepped).input_names() == ["0", "2"]
 
 
 @pytest.mark.parametrize(
@@ -167,6 +169,8 @@ def test_positional_dataframe_gives_unnamed_columns() -> None:
         (pd.DataFrame({"t": pd.to_timedelta([1, 2], unit="s")}), "column 't'.*timedelta"),
         (pd.DataFrame({"m": [1, "a"]}), "column 'm': values have incompatible types long and"),
         (pd.DataFrame([[1, 2]], columns=["a", "a"]), r"duplicated column names \['a'\]"),
+        (pd.DataFrame({"t": pd.to_datetime(["2020"]).tz_localize("UTC")}), "timezone-aware"),
+        (pd.DataFrame({"c": pd.Categorical(["a"])}), "categorical columns"),
         ({1: np.zeros(2)}, "Dict keys must be strings"),
         ({}, "empty dict"),
         (object(), "type object"),
@@ -177,6 +181,8 @@ def test_positional_dataframe_gives_unnamed_columns() -> None:
         "timedelta",
         "mixed",
         "dup-cols",
+        "tz-aware",
+        "categorical",
         "int-key",
         "empty",
         "obj",

@@ -410,6 +410,8 @@ def _spec_from_dict(item: Any, index: int) -> InputSpec:
     if "type" not in item:
         raise SchemaError(f"{where}: missing key 'type' in {item!r}.")
     name = item.get("name")
+    if isinstance(name, int) and not isinstance(name, bool):
+        name = str(name)  # MLflow writes integer names for frames with integer column labels
     if name is not None and not isinstance(name, str):
         raise SchemaError(f"{where}: key 'name' must be a string, got {name!r}.")
     if item["type"] == "tensor":

@@ -177,7 +177,7 @@ def infer_param_schema(params: Mapping[str, Any] | None) -> ParamSchema:
     return ParamSchema(specs)
 
 
-# -- containers --------------------------------------------------------------------------------
+# -- containers ---------------------------------------------------------------------------------
 
 
 def _infer_dataframe(df: Any) -> Schema:
@@ -186,7 +186,10 @@ def _infer_dataframe(df: Any) -> Schema:
     if df.columns.has_duplicates:
         dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         raise SchemaError(f"Cannot infer a schema: duplicated column names {dup}.")
-    positional = isinstance(df.columns, pd.RangeIndex) and df.columns.start == 0
+    positional = isinstance(df.columns, pd.RangeIndex) and (df.columns.start, df.columns.step) == (
+        0,
+        1,
+    )
     specs = []
     for i, col in enumerate(df.columns):
         spec = _infer_column(df.iloc[:, i], None if positional else str(col))
@@ -237,7 +240,7 @@ def _tensor_spec(arr: Any, name: str | None) -> TensorSpec:
     return TensorSpec(dtype, shape, name)
 
 
-# -- columns -----------------------------------------------------------------------------------
+# -- columns ------------------------------------------------------------------------------------
 
 _NUMPY_KINDS = {
     ("b", 1): DataType.boolean,
@@ -273,10 +276,17 @@ def _dtype_to_type(dtype: Any, where: str) -> DataType | None:
 
     if isinstance(dtype, pd.StringDtype):
         return DataType.string
+    # Rejected as enforcement (and MLflow) would reject them, so a model accepts its own example.
     if isinstance(dtype, pd.DatetimeTZDtype):
-        return DataType.datetime
+        raise SchemaError(
+            f"{where}: timezone-aware datetimes have no signature type; convert to naive UTC "
+            "with .dt.tz_convert(None)."
+        )
     if isinstance(dtype, pd.CategoricalDtype):
-        return _dtype_to_type(dtype.categories.dtype, where)
+        raise SchemaError(
+            f"{where}: categorical columns have no signature type; convert with "
+            ".astype(<the categories' dtype>) before saving and predicting."
+        )
     # pandas nullable extension dtypes (Int64, boolean, Float64, ...) expose numpy_dtype
     numpy_dtype = getattr(dtype, "numpy_dtype", None)
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and numpy_dtype is not None:
