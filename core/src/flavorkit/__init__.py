@@ -35,6 +35,19 @@ _LAZY = {
     "infer_signature": "flavorkit.signature",
     "infer_schema": "flavorkit.signature",
     "Model": "flavorkit.mlmodel",
+    "PyFuncModel": "flavorkit.pyfunc",
+    "Flavor": "flavorkit.flavor",
+    "FlavorInfo": "flavorkit.flavor",
+    "SavedFlavor": "flavorkit.flavor",
+    "hookimpl": "flavorkit.hookspecs",
+    "save_model": "flavorkit.api",
+    "load_model": "flavorkit.api",
+    "load_native": "flavorkit.api",
+    "list_flavors": "flavorkit.api",
+    "PluginError": "flavorkit.errors",
+    "PluginNotFoundError": "flavorkit.errors",
+    "UntrustedModelError": "flavorkit.errors",
+    "ModelPathError": "flavorkit.errors",
 }
 
 __all__ = [
@@ -44,36 +57,57 @@ __all__ = [
     "ColSpec",
     "DataType",
     "EnvironmentSpecError",
+    "Flavor",
+    "FlavorInfo",
     "FlavorkitError",
     "InputExampleError",
     "MLmodelError",
     "MLmodelNotFoundError",
     "Map",
     "Model",
+    "ModelPathError",
     "ModelSignature",
     "Object",
     "ParamSchema",
     "ParamSpec",
+    "PluginError",
+    "PluginNotFoundError",
     "Property",
+    "PyFuncModel",
+    "SavedFlavor",
     "Schema",
     "SchemaEnforcementError",
     "SchemaError",
     "TensorSpec",
+    "UntrustedModelError",
+    "hookimpl",
     "infer_schema",
     "infer_signature",
+    "list_flavors",
+    "load_model",
+    "load_native",
+    "save_model",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from flavorkit.api import list_flavors, load_model, load_native, save_model
     from flavorkit.errors import (
         EnvironmentSpecError,
         FlavorkitError,
         InputExampleError,
         MLmodelError,
         MLmodelNotFoundError,
+        ModelPathError,
+        PluginError,
+        PluginNotFoundError,
         SchemaEnforcementError,
         SchemaError,
+        UntrustedModelError,
     )
+    from flavorkit.flavor import Flavor, FlavorInfo, SavedFlavor
+    from flavorkit.hookspecs import hookimpl
     from flavorkit.mlmodel import Model
+    from flavorkit.pyfunc import PyFuncModel
     from flavorkit.schema import (
         AnyType,
         Array,

@@ -13,6 +13,10 @@ __all__ = [
     "EnvironmentSpecError",
     "FlavorkitError",
     "InputExampleError",
+    "ModelPathError",
+    "PluginError",
+    "PluginNotFoundError",
+    "UntrustedModelError",
     "MLmodelError",
     "MLmodelNotFoundError",
     "SchemaEnforcementError",
@@ -78,5 +82,31 @@ class InputExampleError(FlavorkitError, ValueError):
 
 class EnvironmentSpecError(FlavorkitError, ValueError):
     """Requirement options conflict, or an environment file cannot be read or written."""
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+
+class PluginError(FlavorkitError):
+    """A flavor plugin is broken, missing a hook, or claims a flavor name another already has."""
+
+
+class PluginNotFoundError(PluginError):
+    """No installed plugin handles a flavor or a model object; the message says what to install."""
+
+    error_code = "RESOURCE_DOES_NOT_EXIST"
+
+
+class UntrustedModelError(FlavorkitError):
+    """Loading would run code from the model directory (unpickling, importing a class it names).
+
+    Pass ``trust=True`` only for models from a source you trust; nothing inside a model directory
+    can grant trust.
+    """
+
+    error_code = "PERMISSION_DENIED"
+
+
+class ModelPathError(FlavorkitError, ValueError):
+    """A path is unusable: it leads out of the model directory, or the save target is taken."""
 
     error_code = "INVALID_PARAMETER_VALUE"

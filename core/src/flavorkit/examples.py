@@ -68,7 +68,6 @@ import sys
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 from flavorkit.errors import InputExampleError
@@ -90,6 +89,7 @@ __all__ = [
     "load_input_example",
     "load_serving_input_example",
     "parse_serving_payload",
+    "predictions_to_json",
     "save_input_example",
     "to_serving_payload",
 ]
@@ -118,7 +118,7 @@ _INPUT_FORMAT_HINT = (
 _FINE_DATETIME_UNITS = ("ns", "ps", "fs", "as")
 
 
-# -- saving ------------------------------------------------------------------------------------
+# -- saving -------------------------------------------------------------------------------------
 
 
 def save_input_example(model_dir: str | os.PathLike[str], example: Any) -> dict[str, Any]:
@@ -171,6 +171,20 @@ def to_serving_payload(data: Any, params: Mapping[str, Any] | None = None) -> di
         params = tuple_params
     conv = _convert(data)
     return _serving_body(conv, None if params is None else _params_to_json(params))
+
+
+def predictions_to_json(predictions: Any) -> Any:
+    """Predictions as the scoring protocol returns them under ``"predictions"``.
+
+    ndarray → nested lists; DataFrame → a list of row objects (``orient="records"``); Series → the
+    records of a one-column frame; dicts and lists as they are, arrays inside them converted. NaN
+    becomes ``null``.
+    """
+    if _isinstance_of(predictions, "pandas", "Series"):
+        predictions = predictions.to_frame()
+    if _isinstance_of(predictions, "pandas", "DataFrame"):
+        return _to_json(predictions.to_dict(orient="records"), "predictions")
+    return _to_json(predictions, "predictions")
 
 
 def is_unified_llm_input(body: Any) -> bool:
@@ -437,7 +451,7 @@ def _write_text(path: str, text: str) -> None:
         f.write(text)
 
 
-# -- loading -----------------------------------------------------------------------------------
+# -- loading ------------------------------------------------------------------------------------
 
 
 def load_input_example(
@@ -527,30 +541,13 @@ def _is_true(value: Any) -> bool:
 
 def _resolve_inside(model_dir: str | os.PathLike[str], rel: Any, key: str) -> str:
     """``model_dir/rel``, refusing any path that leaves the (untrusted) model directory."""
-    root = os.fspath(model_dir)
-    where = f"saved_input_example_info.{key}"
-    if not isinstance(rel, str) or not rel.strip():
-        raise InputExampleError(
-            f"{where} must be a file path relative to the model directory, got {rel!r}."
-        )
-    if os.path.isabs(rel) or PureWindowsPath(rel).anchor or rel.startswith(("/", "\\")):
-        raise InputExampleError(
-            f"{where} {rel!r} is an absolute path; an MLmodel may only name files inside its own "
-            f"directory (a model directory is untrusted data)."
-        )
-    path = os.path.join(root, rel)
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(path)
+    from flavorkit.errors import ModelPathError
+    from flavorkit.safety import model_file
+
     try:
-        inside = os.path.commonpath([real_root, real]) == real_root
-    except ValueError:  # different drives on Windows
-        inside = False
-    if not inside:
-        raise InputExampleError(
-            f"{where} {rel!r} points outside the model directory {root} (to {real}); refusing "
-            f"to read it: a model directory is untrusted data."
-        )
-    return path
+        return os.fspath(model_file(model_dir, rel, key=f"saved_input_example_info.{key}"))
+    except ModelPathError as e:
+        raise InputExampleError(f"{e} A model directory is untrusted data.") from None
 
 
 def _read_text(path: str, what: str) -> str:
@@ -594,7 +591,7 @@ def _json_kind(value: Any) -> str:
     return f"the {type(value).__name__} {value!r}"[:80]
 
 
-# -- parsing a scoring request -----------------------------------------------------------------
+# -- parsing a scoring request ------------------------------------------------------------------
 
 
 def parse_serving_payload(

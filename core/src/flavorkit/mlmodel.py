@@ -58,7 +58,7 @@ class Model:
     prompts: list[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    # -- flavors -------------------------------------------------------------------------------
+    # -- flavors ---------------------------------------------------------------------------------
 
     def add_flavor(self, name: str, **params: Any) -> Model:
         """Add (or replace) a flavor section; returns ``self`` so calls can be chained."""
@@ -72,7 +72,7 @@ class Model:
             return None
         return PyFuncFlavor.from_dict(conf)
 
-    # -- dict / YAML ---------------------------------------------------------------------------
+    # -- dict / YAML -----------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
         """The mapping MLflow would write, with the same keys present or omitted."""
@@ -183,7 +183,7 @@ class Model:
             raise MLmodelError("YAML nested too deeply.", path=path) from None
         return cls.from_dict(data, path=path)
 
-    # -- files ---------------------------------------------------------------------------------
+    # -- files -----------------------------------------------------------------------------------
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Model:
