@@ -1,7 +1,9 @@
-"""Developer sessions. `python3 -m nox -s tests` is the full test suite CI runs.
+"""Developer and CI sessions. ``python3 -m nox`` runs the full suite (the default sessions).
 
-Each session builds its own virtualenv with pip (not uv): the PyTorch sessions to come must take the
-CPU wheel pinned in constraints-dev.txt, which only pip finds.
+Every session builds its own virtualenv with pip (not uv): the PyTorch sessions must take the CPU
+wheel pinned in constraints-dev.txt, which only pip finds on this kind of machine. Packages are
+installed non-editable where a session tests them, so packaging mistakes (a missing module, a
+missing entry point) fail here rather than for users.
 """
 
 from __future__ import annotations
@@ -12,31 +14,35 @@ import nox
 
 ROOT = Path(__file__).parent
 CONSTRAINTS = ("-c", str(ROOT / "constraints-dev.txt"))
-TEST_DEPS = ("pytest>=8", "hypothesis>=6.100", "scipy", "pyarrow", "scikit-learn")
+TEST_DEPS = ("pytest>=8", "hypothesis>=6.100")
+CORE_TEST_DEPS = (*TEST_DEPS, "scipy", "pyarrow", "scikit-learn")
+PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
 
 nox.options.default_venv_backend = "virtualenv"
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "core", "conformance"]
 nox.options.error_on_missing_interpreters = True
 
 
 @nox.session
-def tests(session: nox.Session) -> None:
-    """The full test suite: the core and the cross-package tests."""
-    session.install(*CONSTRAINTS, "-e", "./core", *TEST_DEPS)
-    session.run("pytest", *session.posargs)
-
-
-@nox.session
 def core(session: nox.Session) -> None:
-    """The core's own tests against a non-editable install (catches packaging mistakes)."""
-    session.install(*CONSTRAINTS, "./core", *TEST_DEPS)
+    """The core's tests against a non-editable install of ./core."""
+    session.install(*CONSTRAINTS, "./core", *CORE_TEST_DEPS)
     session.run("pytest", "core/tests", *session.posargs)
 
 
 @nox.session
+@nox.parametrize("plugin", PLUGINS, ids=PLUGINS)
+def conformance(session: nox.Session, plugin: str) -> None:
+    """One plugin's tests (its conformance module included) with only ./core and that plugin."""
+    session.install(*CONSTRAINTS, "./core", f"./plugins/{plugin}", *TEST_DEPS)
+    session.env["FLAVORKIT_STRICT_PLUGINS"] = "1"
+    session.run("pytest", f"plugins/{plugin}/tests", *session.posargs)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
-    """The end-to-end demo: train, describe, write and read back a model directory."""
-    session.install(*CONSTRAINTS, "./core", "scikit-learn")
+    """The end-to-end demo: train, save, inspect, load and predict with every plugin."""
+    session.install(*CONSTRAINTS, "./core", *(f"./plugins/{p}" for p in PLUGINS))
     session.run("python", "-m", "flavorkit.demo", *session.posargs)
 
 
@@ -55,7 +61,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks (slow; not part of the default run). Each prints figures next to targets."""
-    session.install(*CONSTRAINTS, "./core", "scikit-learn")
+    """Benchmarks (slow; not in the default run). Each prints its figures next to its targets."""
+    session.install(*CONSTRAINTS, "./core", *(f"./plugins/{p}" for p in PLUGINS), "scikit-learn")
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         session.run("python", str(script))

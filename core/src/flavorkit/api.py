@@ -1,0 +1,338 @@
+"""The public API: save a model, load it back as a pyfunc or as its native object, list flavors.
+
+Saving is atomic: the model directory is built in a temporary directory beside the target and
+renamed into place, so a failure (or a kill) leaves nothing at the target. Loading dispatches by the
+flavor names in MLmodel to installed plugins and never imports a module named by the model.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from flavorkit.errors import FlavorkitError, ModelPathError, PluginError
+from flavorkit.flavor import FlavorInfo, Predictor
+from flavorkit.mlmodel import PYFUNC_FLAVOR, Model
+from flavorkit.plugins import get_registry
+from flavorkit.pyfunc import PyFuncModel
+from flavorkit.signature import ModelSignature
+
+__all__ = ["list_flavors", "load_model", "load_native", "resolve_model_path", "save_model"]
+
+PathLike = str | os.PathLike[str]
+
+
+def save_model(
+    model: Any,
+    path: PathLike,
+    *,
+    flavor: str | None = None,
+    signature: ModelSignature | None = None,
+    input_example: Any = None,
+    pip_requirements: Sequence[str] | PathLike | None = None,
+    extra_pip_requirements: Sequence[str] | PathLike | None = None,
+    conda_env: Mapping[str, Any] | PathLike | None = None,
+    code_paths: Sequence[PathLike] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
+    **flavor_options: Any,
+) -> Model:
+    """Save ``model`` as an MLmodel directory at ``path`` and return its :class:`Model`.
+
+    The flavor is detected from the model's class unless ``flavor`` names it. Without a
+    ``signature``, one is inferred by running the in-memory model on ``input_example``.
+    Requirements are the flavor's defaults plus the distributions owning the model's types
+    (``pip_requirements`` replaces them, ``extra_pip_requirements`` adds to them, ``conda_env``
+    supplies them; the three are exclusive). ``flavor_options`` go to the flavor plugin.
+
+    An existing non-empty ``path`` is refused unless ``overwrite=True``; either way the directory
+    appears whole or not at all.
+    """
+    from flavorkit.environment import (
+        infer_requirements,
+        pinned_requirement,
+        resolve_requirements,
+        write_environment_files,
+    )
+
+    registry = get_registry()
+    info = registry.flavor(flavor) if flavor is not None else registry.detect(model)
+    target = Path(path).absolute()
+    _check_target(target, overwrite)
+    options = dict(flavor_options)
+
+    defaults = list(
+        registry.hook.flavorkit_default_pip_requirements(flavor=info.name, options=options) or []
+    )
+    for dist in ("flavorkit", registry.distribution_of(info.name)):
+        if dist is not None:
+            defaults.append(pinned_requirement(dist))
+    reqs = resolve_requirements(  # validates the options before anything is written
+        defaults,
+        inferred=infer_requirements(model),
+        pip_requirements=pip_requirements,
+        extra_pip_requirements=extra_pip_requirements,
+        conda_env=conda_env,
+    )
+    if conda_env is None and reqs.conda_env is None:
+        plugin_env = registry.hook.flavorkit_default_conda_env(flavor=info.name, options=options)
+        if plugin_env is not None:
+            reqs = replace(reqs, conda_env=plugin_env)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.flavorkit-{uuid.uuid4().hex[:12]}.tmp"
+    tmp.mkdir()
+    try:
+        saved = registry.hook.flavorkit_save_model(
+            flavor=info.name, model=model, path=tmp, options=options
+        )
+        if saved is None:
+            raise PluginError(f"The plugin for flavor {info.name!r} did not save the model.")
+        mlmodel = Model(flavors={info.name: dict(saved.conf)})
+        if signature is None and input_example is not None and saved.pyfunc is not None:
+            signature = _infer_signature(info.name, model, saved.conf, saved.pyfunc, input_example)
+        if input_example is not None:
+            from flavorkit.examples import save_input_example
+
+            mlmodel.saved_input_example_info = save_input_example(tmp, input_example)
+        if code_paths:
+            _copy_code_paths(code_paths, tmp / "code")
+        mlmodel.model_size_bytes = _directory_size(tmp)
+        env = write_environment_files(tmp, reqs)
+        if saved.pyfunc is not None:
+            python_version = ".".join(map(str, sys.version_info[:3]))
+            pyfunc = {**saved.pyfunc, "python_version": python_version, "env": env}
+            if code_paths:
+                pyfunc["code"] = "code"
+            mlmodel.flavors[PYFUNC_FLAVOR] = pyfunc
+        mlmodel.signature = signature
+        mlmodel.metadata = dict(metadata) if metadata is not None else None
+        mlmodel.extra["flavorkit_version"] = _flavorkit_version()
+        mlmodel.save(tmp)
+        _commit(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return mlmodel
+
+
+def load_model(
+    model_uri: PathLike,
+    *,
+    trust: bool = False,
+    model_config: Mapping[str, Any] | None = None,
+    **load_options: Any,
+) -> PyFuncModel:
+    """Load a model directory (a path or ``file://`` URI) as a :class:`PyFuncModel`.
+
+    Formats that run code when loaded are refused unless ``trust=True``. ``model_config``
+    overrides keys of the flavor's ``python_function.config``. ``load_options`` go to the flavor
+    plugin (e.g. ``trusted_types=[...]`` for scikit-learn's skops files).
+    """
+    root = resolve_model_path(model_uri)
+    meta = Model.load(root)
+    pyfunc = meta.pyfunc_flavor()
+    if pyfunc is None:
+        raise FlavorkitError(
+            f'{root}: model does not have the "python_function" flavor, so it cannot predict '
+            f"through the uniform API. Its flavors: {sorted(meta.flavors)}; use "
+            "flavorkit.load_native() to get the framework object."
+        )
+    flavor, conf = _choose_flavor(meta, root)
+    registry = get_registry()
+    native = registry.hook.flavorkit_load_model(
+        flavor=flavor, path=root, conf=conf, trust=trust, options=load_options
+    )
+    config = _merge_config(pyfunc.config, model_config)
+    pyfunc_conf = {**meta.flavors[PYFUNC_FLAVOR], "config": config}
+    predictor = _predictor(flavor, native, conf, pyfunc_conf)
+    return PyFuncModel(
+        meta, predictor, flavor=flavor, raw_model=native, path=root, model_config=config
+    )
+
+
+def load_native(
+    model_uri: PathLike, *, trust: bool = False, flavor: str | None = None, **load_options: Any
+) -> Any:
+    """Load the framework's own object (an estimator, a module, a ModelProto...).
+
+    ``flavor`` picks one when the model has several; by default the first installed one.
+    ``load_options`` go to the flavor plugin, as for :func:`load_model`.
+    """
+    root = resolve_model_path(model_uri)
+    meta = Model.load(root)
+    if flavor is not None:
+        if flavor not in meta.flavors:
+            raise FlavorkitError(
+                f"{root}: the model has no {flavor!r} flavor: {sorted(meta.flavors)}"
+            )
+        conf = meta.flavors[flavor]
+        get_registry().flavor(flavor)
+    else:
+        flavor, conf = _choose_flavor(meta, root)
+    return get_registry().hook.flavorkit_load_model(
+        flavor=flavor, path=root, conf=conf, trust=trust, options=load_options
+    )
+
+
+def list_flavors() -> list[FlavorInfo]:
+    """The flavors of every installed plugin that loads (see ``flavorkit flavors``)."""
+    return get_registry().flavors()
+
+
+def resolve_model_path(model_uri: PathLike) -> Path:
+    """A local path for a model path or ``file://`` URI; other schemes need downloading first."""
+    text = os.fspath(model_uri)
+    if "://" in text or text.startswith(("runs:/", "models:/")):
+        from urllib.parse import unquote, urlparse
+        from urllib.request import url2pathname
+
+        parsed = urlparse(text)
+        if parsed.scheme != "file":
+            raise ModelPathError(
+                f"{text}: flavorkit loads local paths and file:// URIs; download "
+                f"{parsed.scheme}:// models first (e.g. with mlflow.artifacts.download_artifacts)."
+            )
+        text = url2pathname(unquote(parsed.path))
+    return Path(text).absolute()
+
+
+# -- saving helpers -----------------------------------------------------------------------------
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    if target.exists() and not target.is_dir():
+        raise ModelPathError(f"{target} exists and is a file; choose a directory path.")
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        raise ModelPathError(
+            f"{target} already exists and is not empty; pass overwrite=True to replace it."
+        )
+
+
+def _infer_signature(
+    flavor: str, model: Any, conf: dict[str, Any], pyfunc: dict[str, Any], example: Any
+) -> ModelSignature | None:
+    """Run the in-memory model on its example; a failure warns and saves no signature."""
+    from flavorkit.signature import infer_signature_from_prediction
+
+    data, params = example if _is_params_tuple(example) else (example, None)
+    try:
+        predictor = _predictor(flavor, model, conf, pyfunc)
+        prediction = predictor.predict(data, params)
+        return infer_signature_from_prediction(data, prediction, params)
+    except Exception as e:
+        warnings.warn(
+            f"flavorkit: could not infer a signature from the input example "
+            f"({type(e).__name__}: {e}); the model is saved without one. Pass signature= "
+            "to record one.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return None
+
+
+def _is_params_tuple(example: Any) -> bool:
+    return isinstance(example, tuple) and len(example) == 2 and isinstance(example[1], dict)
+
+
+def _copy_code_paths(code_paths: Sequence[PathLike], dest: Path) -> None:
+    dest.mkdir()
+    for entry in code_paths:
+        src = Path(entry)
+        if not src.exists():
+            raise ModelPathError(f"code_paths entry {src} does not exist.")
+        if (dest / src.name).exists():
+            raise ModelPathError(f"code_paths has two entries named {src.name!r}.")
+        if src.is_dir():
+            shutil.copytree(src, dest / src.name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / src.name)
+
+
+def _directory_size(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def _commit(tmp: Path, target: Path) -> None:
+    """Move the finished directory into place; an old one is swapped out, then removed."""
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()
+    if not target.exists():
+        os.rename(tmp, target)
+        return
+    old = target.parent / f".{target.name}.flavorkit-{uuid.uuid4().hex[:12]}.old"
+    os.rename(target, old)
+    try:
+        os.rename(tmp, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _flavorkit_version() -> str:
+    from flavorkit import __version__
+
+    return __version__
+
+
+# -- loading helpers ----------------------------------------------------------------------------
+
+
+def _choose_flavor(meta: Model, root: Path) -> tuple[str, dict[str, Any]]:
+    """The flavor to load with: the first named flavor with an installed plugin, else a plugin
+    claiming the ``python_function.loader_module`` (as text: it is never imported)."""
+    registry = get_registry()
+    named = [name for name in meta.flavors if name != PYFUNC_FLAVOR]
+    errors: list[FlavorkitError] = []
+    for name in named:
+        try:
+            registry.flavor(name)
+        except FlavorkitError as e:
+            errors.append(e)
+            continue
+        return name, meta.flavors[name]
+    pyfunc = meta.pyfunc_flavor()
+    if pyfunc is not None:
+        try:
+            info = registry.claim_loader_module(pyfunc.loader_module)
+            return info.name, meta.flavors[PYFUNC_FLAVOR]
+        except FlavorkitError as e:
+            errors.append(e)
+    if errors:
+        raise errors[0]
+    raise FlavorkitError(f"{root}: MLmodel names no flavor to load the model with.")
+
+
+def _predictor(
+    flavor: str, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+) -> Predictor:
+    predictor = get_registry().hook.flavorkit_pyfunc_predictor(
+        flavor=flavor, model=model, conf=conf, pyfunc_conf=pyfunc_conf
+    )
+    if predictor is None:
+        raise PluginError(f"The plugin for flavor {flavor!r} gave no predictor for the model.")
+    return predictor  # type: ignore[no-any-return]
+
+
+def _merge_config(saved: dict[str, Any], override: Mapping[str, Any] | None) -> dict[str, Any]:
+    """MLflow's rule: the caller may override keys the model declares; others are ignored."""
+    config = dict(saved)
+    for key, value in (override or {}).items():
+        if key in config:
+            config[key] = value
+        else:
+            warnings.warn(
+                f"flavorkit: model_config key {key!r} is not one the model declares "
+                f"({sorted(config)}); it is ignored.",
+                UserWarning,
+                stacklevel=3,
+            )
+    return config

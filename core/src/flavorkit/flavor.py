@@ -1,0 +1,185 @@
+"""The :class:`Flavor` base class: one class per flavor instead of five hook functions.
+
+A plugin author subclasses :class:`Flavor`, sets a few class attributes and implements
+:meth:`Flavor.save` and :meth:`Flavor.load`; the base class implements the hooks of
+:mod:`flavorkit.hookspecs` by checking the flavor name and delegating. The entry point names the
+class and flavorkit instantiates it on first use::
+
+    [project.entry-points."flavorkit.flavors"]
+    lightgbm = "flavorkit_lightgbm:LightGBMFlavor"
+
+The module holding the class must be light: import the framework inside ``save``/``load``, never at
+module level, so that discovering flavors imports no framework.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from flavorkit.hookspecs import hookimpl
+
+__all__ = ["Flavor", "FlavorInfo", "MethodPredictor", "Predictor", "SavedFlavor"]
+
+
+@dataclass(frozen=True)
+class FlavorInfo:
+    """What a plugin declares about one flavor; reading it imports no framework.
+
+    ``model_types`` are dotted names of classes (``"sklearn.base.BaseEstimator"``) matched against
+    a model's class hierarchy. ``package`` is the distribution to ``pip install`` for the flavor.
+    ``loader_modules`` are ``python_function.loader_module`` values of models with no flavor
+    section of their own that this flavor can load (``"mlflow.pyfunc.model"``). ``capabilities``
+    tell the conformance suite which checks apply (see :mod:`flavorkit.testing`).
+    """
+
+    name: str
+    model_types: tuple[str, ...] = ()
+    package: str | None = None
+    loader_modules: tuple[str, ...] = ()
+    capabilities: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class SavedFlavor:
+    """What :meth:`Flavor.save` wrote: the flavor section and its ``python_function`` keys.
+
+    ``pyfunc`` holds the keys specific to the flavor (``loader_module``, ``data``, ``model_path``,
+    ``predict_fn``, ``config``...); the core adds ``python_version``, ``env`` and ``code``. Set it
+    to None for models that cannot predict, and no ``python_function`` section is written.
+    """
+
+    conf: dict[str, Any]
+    pyfunc: dict[str, Any] | None = None
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """The uniform prediction interface a flavor gives its models."""
+
+    def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any: ...
+
+
+class MethodPredictor:
+    """Calls ``model.<method>(data)``, adding ``params=`` only if the method declares it.
+
+    This is MLflow's rule for ``predict_fn``: most frameworks' ``predict`` takes no params.
+    """
+
+    def __init__(self, model: Any, method: str = "predict"):
+        fn = getattr(model, method, None)
+        if not callable(fn):
+            raise AttributeError(
+                f"{type(model).__name__} has no method {method!r} to predict with; "
+                "set predict_fn to one it has."
+            )
+        self.model = model
+        self.method = method
+        self._fn = fn
+        try:
+            self._takes_params = "params" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):  # builtins without a signature
+            self._takes_params = False
+
+    def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
+        if self._takes_params:
+            return self._fn(data, params=params)
+        return self._fn(data)
+
+
+class Flavor(ABC):
+    """Base class for a flavor plugin. Subclass it, set the class attributes, implement two methods.
+
+    Example::
+
+        class LightGBMFlavor(Flavor):
+            name = "lightgbm"
+            model_types = ("lightgbm.basic.Booster",)
+            package = "flavorkit-lightgbm"
+
+            def save(self, model, path, **options):
+                model.save_model(str(path / "model.txt"))
+                pyfunc = {"loader_module": "flavorkit.mlflow_loader"}
+                return SavedFlavor({"data": "model.txt"}, pyfunc)
+
+            def load(self, path, conf, *, trust, **options):
+                import lightgbm
+                return lightgbm.Booster(model_file=str(model_file(path, conf["data"], key="data")))
+    """
+
+    #: The flavor name: the MLmodel section and the entry-point name.
+    name: ClassVar[str]
+    model_types: ClassVar[tuple[str, ...]] = ()
+    package: ClassVar[str | None] = None
+    loader_modules: ClassVar[tuple[str, ...]] = ()
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    def info(self) -> FlavorInfo:
+        return FlavorInfo(
+            name=self.name,
+            model_types=tuple(self.model_types),
+            package=self.package,
+            loader_modules=tuple(self.loader_modules),
+            capabilities=frozenset(self.capabilities),
+        )
+
+    # -- what an author implements ---------------------------------------------------------------
+
+    @abstractmethod
+    def save(self, model: Any, path: Path, **options: Any) -> SavedFlavor:
+        """Write the model's files into the empty directory ``path``; see the save hook."""
+
+    @abstractmethod
+    def load(self, path: Path, conf: dict[str, Any], *, trust: bool, **options: Any) -> Any:
+        """Return the native model saved in ``path``; see the load hook."""
+
+    def predictor(self, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any]) -> Predictor:
+        """Wrap the native model for ``predict(data, params)``; by default calls ``predict_fn``."""
+        return MethodPredictor(model, pyfunc_conf.get("predict_fn") or "predict")
+
+    def default_pip_requirements(self, **options: Any) -> list[str]:
+        """Pinned requirements of every model of this flavor (e.g. the framework)."""
+        return []
+
+    def default_conda_env(self, **options: Any) -> dict[str, Any] | None:
+        """A conda environment, if the framework is best installed from conda; else None."""
+        return None
+
+    # -- the hooks, delegating -------------------------------------------------------------------
+
+    @hookimpl
+    def flavorkit_flavors(self) -> list[FlavorInfo]:
+        return [self.info()]
+
+    @hookimpl
+    def flavorkit_save_model(
+        self, flavor: str, model: Any, path: Path, options: dict[str, Any]
+    ) -> SavedFlavor | None:
+        return self.save(model, path, **options) if flavor == self.name else None
+
+    @hookimpl
+    def flavorkit_load_model(
+        self, flavor: str, path: Path, conf: dict[str, Any], trust: bool, options: dict[str, Any]
+    ) -> Any | None:
+        return self.load(path, conf, trust=trust, **options) if flavor == self.name else None
+
+    @hookimpl
+    def flavorkit_pyfunc_predictor(
+        self, flavor: str, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+    ) -> Predictor | None:
+        return self.predictor(model, conf, pyfunc_conf) if flavor == self.name else None
+
+    @hookimpl
+    def flavorkit_default_pip_requirements(
+        self, flavor: str, options: dict[str, Any]
+    ) -> list[str] | None:
+        return self.default_pip_requirements(**options) if flavor == self.name else None
+
+    @hookimpl
+    def flavorkit_default_conda_env(
+        self, flavor: str, options: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        return self.default_conda_env(**options) if flavor == self.name else None

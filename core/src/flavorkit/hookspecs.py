@@ -1,0 +1,129 @@
+"""The plugin contract: the hooks a flavor plugin implements.
+
+A flavor plugin is a distribution that registers an object under the entry-point group
+``flavorkit.flavors``; the entry-point name is the flavor name (``sklearn = "flavorkit_sklearn"``).
+flavorkit imports that object only when a model of that flavor is saved or loaded, and calls the
+hooks below through `pluggy <https://pluggy.readthedocs.io>`_.
+
+Most authors never write these functions by hand: subclass :class:`flavorkit.flavor.Flavor`,
+whose hook implementations check the flavor name and call a few plain methods. The hooks are the
+contract underneath, for plugins that need more.
+
+Every per-model hook receives the ``flavor`` name first and is ``firstresult``: an implementation
+**returns None when the flavor is not its own**, and the first non-None answer wins. Work that
+every flavor needs (signatures, examples, environment files, atomic writes, the trust policy,
+``python_function`` bookkeeping) is done by the core, once; a hook does only what is specific to
+its framework.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from flavorkit.flavor import FlavorInfo, Predictor, SavedFlavor
+
+__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+
+PROJECT_NAME = "flavorkit"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+#: Decorate a plugin's hook implementations with this marker.
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def flavorkit_flavors() -> list[FlavorInfo]:
+    """Declare the flavors this plugin provides.
+
+    Called once, when the plugin is first registered. Return a list of
+    :class:`~flavorkit.flavor.FlavorInfo`: the flavor name, the model types it saves as dotted
+    strings (so nothing is imported to detect a flavor), the distribution to ``pip install`` for
+    it, and the ``python_function.loader_module`` strings of MLflow-saved models it can load.
+
+    Example::
+
+        @hookimpl
+        def flavorkit_flavors():
+            return [FlavorInfo(name="lightgbm", model_types=("lightgbm.basic.Booster",),
+                               package="flavorkit-lightgbm")]
+    """
+
+
+@hookspec(firstresult=True)
+def flavorkit_save_model(
+    flavor: str, model: Any, path: Path, options: dict[str, Any]
+) -> SavedFlavor | None:
+    """Write ``model``'s files into the new model directory ``path``.
+
+    Called by :func:`flavorkit.save_model` after the flavor is chosen. ``path`` is an empty
+    temporary directory that the core renames into place once everything is written, so write only
+    inside it. ``options`` are the flavor-specific keyword arguments the caller gave
+    (``serialization_format="skops"``, ...); reject unknown ones with a clear error.
+
+    Return a :class:`~flavorkit.flavor.SavedFlavor`: the flavor's MLmodel section and the keys of
+    the ``python_function`` section that are specific to it (``loader_module``, ``data``, ...).
+    Return None if ``flavor`` is not yours.
+
+    Example::
+
+        @hookimpl
+        def flavorkit_save_model(flavor, model, path, options):
+            if flavor != "lightgbm":
+                return None
+            model.save_model(path / "model.txt")
+            return SavedFlavor(conf={"data": "model.txt"},
+                               pyfunc={"loader_module": "flavorkit.mlflow_loader"})
+    """
+
+
+@hookspec(firstresult=True)
+def flavorkit_load_model(
+    flavor: str, path: Path, conf: dict[str, Any], trust: bool, options: dict[str, Any]
+) -> Any | None:
+    """Load the native framework object of a saved model.
+
+    ``path`` is the model directory, ``conf`` the flavor's MLmodel section (or the
+    ``python_function`` section for a model claimed by its ``loader_module``). Resolve every path
+    read from ``conf`` with :func:`flavorkit.safety.model_file`, which refuses paths leading out of
+    the directory. If the format runs code when loaded (pickle, importing a class named in the
+    model) and ``trust`` is false, raise :class:`~flavorkit.errors.UntrustedModelError` via
+    :func:`flavorkit.safety.require_trust`. ``options`` are the flavor-specific keyword
+    arguments the caller gave to ``load_model`` (e.g. ``trusted_types=[...]``); reject unknown
+    ones with a clear error. Return None if ``flavor`` is not yours.
+    """
+
+
+@hookspec(firstresult=True)
+def flavorkit_pyfunc_predictor(
+    flavor: str, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+) -> Predictor | None:
+    """Wrap a native model as a :class:`~flavorkit.flavor.Predictor`.
+
+    Called for a freshly loaded model, and at save time for the in-memory model, to infer the
+    signature from the input example without reloading anything. ``conf`` is the flavor section,
+    ``pyfunc_conf`` the ``python_function`` section (``predict_fn``, ``config``...). The predictor
+    receives input already enforced against the signature. Return None if ``flavor`` is not yours.
+    """
+
+
+@hookspec(firstresult=True)
+def flavorkit_default_pip_requirements(flavor: str, options: dict[str, Any]) -> list[str] | None:
+    """The pip requirements every model of this flavor needs, pinned to installed versions.
+
+    ``options`` are the save options (a serialization format may add a package). The core adds
+    the distributions that own the model object's types, the plugin and flavorkit itself.
+    Return None if ``flavor`` is not yours.
+    """
+
+
+@hookspec(firstresult=True)
+def flavorkit_default_conda_env(flavor: str, options: dict[str, Any]) -> dict[str, Any] | None:
+    """A conda environment for this flavor, for frameworks best installed from conda channels.
+
+    Most plugins leave this unimplemented: the core then writes MLflow's default conda
+    environment (python, pip and the pip requirements). Return None if ``flavor`` is not yours.
+    """

@@ -1,0 +1,48 @@
+"""MLflow's loading contract for flavors MLflow does not have.
+
+MLflow loads any model through ``importlib.import_module(python_function.loader_module)
+._load_pyfunc(data_path[, model_config])`` and calls ``predict(data, params=...)`` on the result.
+Flavors that MLflow knows (sklearn, pytorch, onnx, python models) point ``loader_module`` at
+MLflow's own module; every other flavor points it here, so a model saved by any flavorkit plugin
+loads in MLflow (with flavorkit and the plugin installed) without per-plugin glue.
+
+MLflow has no trust argument: formats that run code on load are refused here unless the process
+sets ``FLAVORKIT_TRUST=1``, the caller's decision, never the model's.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flavorkit.mlmodel import MLMODEL_FILE_NAME
+
+__all__ = ["TRUST_ENV"]
+
+TRUST_ENV = "FLAVORKIT_TRUST"
+
+
+class _MLflowModel:
+    """What MLflow's PyFuncModel wraps: MLflow enforces the signature itself before calling."""
+
+    def __init__(self, predictor: Any, raw_model: Any):
+        self._predictor = predictor
+        self._raw_model = raw_model
+
+    def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
+        return self._predictor.predict(data, params)
+
+    def get_raw_model(self) -> Any:
+        return self._raw_model
+
+
+def _load_pyfunc(data_path: str, model_config: dict[str, Any] | None = None) -> _MLflowModel:
+    """Entry point MLflow calls; ``data_path`` is the model root, its ``data`` dir, or a file."""
+    from flavorkit.api import load_model
+
+    path = Path(data_path).absolute()
+    root = next((p for p in (path, *path.parents[:2]) if (p / MLMODEL_FILE_NAME).is_file()), path)
+    trust = os.environ.get(TRUST_ENV, "").strip().lower() in ("1", "true", "yes")
+    model = load_model(root, trust=trust, model_config=model_config)
+    return _MLflowModel(model.predictor, model.get_raw_model())

@@ -1,0 +1,327 @@
+"""save_model / load_model / load_native with a real (toy) flavor: files, atomicity, trust, paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from toyflavor_pkg import ToyFlavor, ToyModel
+
+import flavorkit
+from flavorkit import plugins
+from flavorkit.errors import (
+    EnvironmentSpecError,
+    FlavorkitError,
+    ModelPathError,
+    PluginNotFoundError,
+    SchemaEnforcementError,
+    UntrustedModelError,
+)
+from flavorkit.flavor import SavedFlavor
+from flavorkit.mlflow_loader import _load_pyfunc
+from flavorkit.mlmodel import Model
+from flavorkit.schema import ColSpec, Schema
+
+pytestmark = pytest.mark.usefixtures("registry")
+
+X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [0.5, 0.0, -1.0]})
+MODEL = ToyModel([2.0, -1.0], bias=0.5)
+
+
+def test_save_writes_a_complete_mlflow_layout(tmp_path: Path) -> None:
+    path = tmp_path / "m"
+    meta = flavorkit.save_model(MODEL, path, input_example=X.head(2), metadata={"team": "x"})
+    files = sorted(p.name for p in path.iterdir())
+    assert files == [
+        "MLmodel",
+        "conda.yaml",
+        "input_example.json",
+        "model.json",
+        "python_env.yaml",
+        "requirements.txt",
+        "serving_input_example.json",
+    ]
+    mlmodel = yaml.safe_load((path / "MLmodel").read_text())
+    assert mlmodel["flavors"]["toy"] == {"data": "model.json", "serialization_format": "json"}
+    pyfunc = mlmodel["flavors"]["python_function"]
+    assert pyfunc["loader_module"] == "flavorkit.mlflow_loader"
+    assert pyfunc["env"] == {"conda": "conda.yaml", "virtualenv": "python_env.yaml"}
+    assert pyfunc["python_version"] == ".".join(map(str, sys.version_info[:3]))
+    assert mlmodel["signature"]["inputs"] == (
+        '[{"type": "double", "name": "a", "required": true}, '
+        '{"type": "double", "name": "b", "required": true}]'
+    )
+    # a 1-D prediction for column input is one unnamed column, as MLflow records it
+    assert mlmodel["signature"]["outputs"] == '[{"type": "double", "required": true}]'
+    assert mlmodel["metadata"] == {"team": "x"}
+    assert mlmodel["flavorkit_version"] == flavorkit.__version__
+    expected_size = sum(
+        (path / f).stat().st_size
+        for f in ("model.json", "input_example.json", "serving_input_example.json")
+    )
+    assert mlmodel["model_size_bytes"] == expected_size
+    assert meta.signature is not None
+    reqs = (path / "requirements.txt").read_text().splitlines()
+    assert reqs == [f"flavorkit=={flavorkit.__version__}"]  # the toy model's types own no dist
+
+
+def test_round_trip_predicts_the_same(tmp_path: Path) -> None:
+    flavorkit.save_model(MODEL, tmp_path / "m", input_example=X)
+    loaded = flavorkit.load_model(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict(X), MODEL.predict(X))
+    assert loaded.flavor == "toy"
+    assert isinstance(loaded.get_raw_model(), ToyModel)
+    pd.testing.assert_frame_equal(loaded.input_example, X)
+    assert "flavor='toy'" in repr(loaded)
+    assert "'a': double (required)" in repr(loaded)
+    native = flavorkit.load_native(tmp_path / "m")
+    assert native.weights == MODEL.weights
+
+
+def test_predict_enforces_the_signature(tmp_path: Path) -> None:
+    flavorkit.save_model(MODEL, tmp_path / "m", input_example=X)
+    loaded = flavorkit.load_model(tmp_path / "m")
+    with pytest.raises(SchemaEnforcementError, match="b"):
+        loaded.predict(X[["a"]])
+    # columns are reordered to the signature's order before the model sees them
+    np.testing.assert_allclose(loaded.predict(X[["b", "a"]]), MODEL.predict(X))
+
+
+def test_params_are_validated_and_passed(tmp_path: Path) -> None:
+    flavorkit.save_model(MODEL, tmp_path / "m", input_example=(X, {"scale": 1.0}))
+    loaded = flavorkit.load_model(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict(X, {"scale": 2}), MODEL.predict(X) * 2)
+    np.testing.assert_allclose(loaded.predict(X), MODEL.predict(X))  # the default
+    with pytest.raises(SchemaEnforcementError, match="scale"):
+        loaded.predict(X, {"scale": "big"})
+
+
+def test_explicit_signature_is_kept(tmp_path: Path) -> None:
+    sig = flavorkit.ModelSignature(inputs=Schema([ColSpec("double", "a"), ColSpec("double", "b")]))
+    meta = flavorkit.save_model(MODEL, tmp_path / "m", signature=sig, input_example=X)
+    assert meta.signature == sig
+
+
+def test_a_failing_example_warns_and_saves_without_signature(tmp_path: Path) -> None:
+    with pytest.warns(UserWarning, match="could not infer a signature"):
+        meta = flavorkit.save_model(MODEL, tmp_path / "m", input_example=pd.DataFrame({"a": [1]}))
+    assert meta.signature is None
+
+
+def test_existing_target_is_refused_unless_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "m"
+    flavorkit.save_model(MODEL, path)
+    with pytest.raises(
+        ModelPathError, match="already exists and is not empty; pass overwrite=True"
+    ):
+        flavorkit.save_model(ToyModel([1.0, 1.0]), path)
+    flavorkit.save_model(ToyModel([1.0, 1.0]), path, overwrite=True)
+    assert flavorkit.load_native(path).weights == [1.0, 1.0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary left behind
+    (tmp_path / "empty").mkdir()
+    flavorkit.save_model(MODEL, tmp_path / "empty")  # an empty directory is fine
+
+
+def test_a_failed_save_leaves_nothing_and_keeps_the_old_model(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown serialization_format"):
+        flavorkit.save_model(MODEL, tmp_path / "new", serialization_format="xml")
+    assert list(tmp_path.iterdir()) == []
+    flavorkit.save_model(MODEL, tmp_path / "old")
+    with pytest.raises(ValueError, match="unknown serialization_format"):
+        flavorkit.save_model(
+            ToyModel([9.0, 9.0]), tmp_path / "old", overwrite=True, serialization_format="x"
+        )
+    assert flavorkit.load_native(tmp_path / "old").weights == MODEL.weights
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old"]
+
+
+def test_conflicting_requirement_options_fail_before_writing(tmp_path: Path) -> None:
+    with pytest.raises(EnvironmentSpecError, match="pip_requirements"):
+        flavorkit.save_model(
+            MODEL, tmp_path / "m", pip_requirements=["a"], extra_pip_requirements=["b"]
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_requirement_options_and_code_paths(tmp_path: Path) -> None:
+    helper = tmp_path / "helpers.py"
+    helper.write_text("X = 1\n")
+    flavorkit.save_model(
+        MODEL, tmp_path / "m", extra_pip_requirements=["requests>=2"], code_paths=[helper]
+    )
+    reqs = (tmp_path / "m" / "requirements.txt").read_text().splitlines()
+    assert reqs[-1] == "requests>=2"
+    assert (tmp_path / "m" / "code" / "helpers.py").read_text() == "X = 1\n"
+    assert Model.load(tmp_path / "m").flavors["python_function"]["code"] == "code"
+    flavorkit.save_model(MODEL, tmp_path / "p", pip_requirements=["numpy==2.0.0"])
+    assert (tmp_path / "p" / "requirements.txt").read_text() == "numpy==2.0.0"
+
+
+def test_pickle_format_needs_trust(tmp_path: Path) -> None:
+    flavorkit.save_model(MODEL, tmp_path / "m", serialization_format="pickle")
+    with pytest.raises(UntrustedModelError, match=r"model\.pkl.*unpickling runs code.*trust=True"):
+        flavorkit.load_model(tmp_path / "m")
+    # nothing in the directory can grant trust, not even a key claiming it
+    meta = Model.load(tmp_path / "m")
+    meta.flavors["toy"]["trusted"] = True
+    meta.extra["trust"] = True
+    meta.save(tmp_path / "m")
+    with pytest.raises(UntrustedModelError):
+        flavorkit.load_native(tmp_path / "m")
+    assert flavorkit.load_model(tmp_path / "m", trust=True).predict(X) is not None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("../outside.json", "climbs out"),
+        ("/etc/passwd", "is absolute"),
+        ("link.json", "a symlink leads out"),
+    ],
+    ids=["dotdot", "absolute", "symlink"],
+)
+def test_paths_in_mlmodel_must_stay_inside(tmp_path: Path, data: str, message: str) -> None:
+    path = tmp_path / "m"
+    flavorkit.save_model(MODEL, path)
+    (tmp_path / "outside.json").write_text('{"weights": [0, 0], "bias": 0}')
+    (path / "link.json").symlink_to(tmp_path / "outside.json")
+    meta = Model.load(path)
+    meta.flavors["toy"]["data"] = data
+    meta.save(path)
+    with pytest.raises(ModelPathError, match=message):
+        flavorkit.load_native(path)
+
+
+def test_file_uri_and_missing_model(tmp_path: Path) -> None:
+    flavorkit.save_model(MODEL, tmp_path / "m")
+    assert flavorkit.load_native((tmp_path / "m").as_uri()).weights == MODEL.weights
+    with pytest.raises(FlavorkitError, match='Could not find an "MLmodel"'):
+        flavorkit.load_model(tmp_path / "nope")
+    with pytest.raises(ModelPathError, match="download s3:// models first"):
+        flavorkit.load_model("s3://bucket/model")
+
+
+def test_missing_plugin_names_the_package(tmp_path: Path) -> None:
+    Model(flavors={"lightgbm": {"data": "m.txt"}}).add_flavor(
+        "python_function", loader_module="mlflow.lightgbm"
+    ).save(_mkdir(tmp_path / "m"))
+    with pytest.raises(PluginNotFoundError, match="pip install flavorkit-lightgbm"):
+        flavorkit.load_model(tmp_path / "m")
+
+
+def test_detection_failure_lists_installed_flavors(tmp_path: Path) -> None:
+    with pytest.raises(
+        PluginNotFoundError, match=r"No installed flavor saves a builtins\.dict.*toy"
+    ):
+        flavorkit.save_model({"not": "a model"}, tmp_path / "m")
+
+
+def test_pyfunc_only_model_is_claimed_by_loader_module_text(tmp_path: Path) -> None:
+    flavorkit.save_model(MODEL, tmp_path / "m")
+    meta = Model.load(tmp_path / "m")
+    toy_conf = meta.flavors.pop("toy")
+    meta.flavors["python_function"].update(toy_conf, loader_module="toyflavor.legacy_loader")
+    meta.save(tmp_path / "m")
+    loaded = flavorkit.load_model(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict(X), MODEL.predict(X))
+    assert "toyflavor" not in sys.modules  # the named module does not exist and is never imported
+
+
+def test_unknown_loader_module_is_never_imported(tmp_path: Path) -> None:
+    Model().add_flavor("python_function", loader_module="os.evil_loader").save(
+        _mkdir(tmp_path / "m")
+    )
+    with pytest.raises(PluginNotFoundError, match="never imports a module named by a model"):
+        flavorkit.load_model(tmp_path / "m")
+
+
+def test_model_without_pyfunc_flavor(tmp_path: Path) -> None:
+    Model(flavors={"toy": {"data": "model.json"}}).save(_mkdir(tmp_path / "m"))
+    (tmp_path / "m" / "model.json").write_text('{"weights": [1], "bias": 0}')
+    with pytest.raises(FlavorkitError, match='does not have the "python_function" flavor'):
+        flavorkit.load_model(tmp_path / "m")
+    assert flavorkit.load_native(tmp_path / "m").weights == [1]
+
+
+def test_model_config_overrides_only_declared_keys(tmp_path: Path) -> None:
+    class ConfigFlavor(ToyFlavor):
+        name = "toycfg"
+        model_types = ()
+
+        def save(self, model, path, **options):  # type: ignore[no-untyped-def]
+            saved = super().save(model, path, **options)
+            return SavedFlavor(saved.conf, {**(saved.pyfunc or {}), "config": {"device": "cpu"}})
+
+    plugins.get_registry().register(ConfigFlavor)
+    flavorkit.save_model(MODEL, tmp_path / "m", flavor="toycfg")
+    with pytest.warns(UserWarning, match="'color' is not one the model declares"):
+        loaded = flavorkit.load_model(tmp_path / "m", model_config={"device": "cuda", "color": 1})
+    assert loaded.model_config == {"device": "cuda"}
+
+
+def test_mlflow_loading_contract(tmp_path: Path) -> None:
+    """What MLflow does with loader_module: _load_pyfunc(data_path[, config]) then predict."""
+    flavorkit.save_model(MODEL, tmp_path / "m", input_example=X)
+    for data_path in (tmp_path / "m", tmp_path / "m" / "model.json"):
+        impl = _load_pyfunc(str(data_path))
+        np.testing.assert_allclose(impl.predict(X, params=None), MODEL.predict(X))
+        assert isinstance(impl.get_raw_model(), ToyModel)
+
+
+def test_a_killed_save_leaves_nothing_at_the_target(
+    tmp_path: Path, toy_site: Path, subprocess_env
+) -> None:
+    script = textwrap.dedent(
+        """
+        import sys, time
+        import flavorkit
+        from flavorkit.plugins import get_registry
+        from toyflavor_pkg import ToyModel, ToyFlavor
+
+        class Slow(ToyFlavor):
+            name = "slow"
+            model_types = ()
+            def save(self, model, path, **options):
+                saved = super().save(model, path, **options)
+                print("saving", flush=True)
+                time.sleep(60)
+                return saved
+
+        get_registry().register(Slow)
+        flavorkit.save_model(ToyModel([1.0]), sys.argv[1], flavor="slow")
+        """
+    )
+    target = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(target)],
+        env=subprocess_env(toy_site),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "saving"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    time.sleep(0.1)
+    assert not target.exists()
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def test_serving_example_is_written_for_the_scoring_protocol(tmp_path: Path) -> None:
+    flavorkit.save_model(MODEL, tmp_path / "m", input_example=X.head(1))
+    body = json.loads((tmp_path / "m" / "serving_input_example.json").read_text())
+    assert body == {"dataframe_split": {"columns": ["a", "b"], "data": [[1.0, 0.5]]}}
