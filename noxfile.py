@@ -33,8 +33,11 @@ def core(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize("plugin", PLUGINS, ids=PLUGINS)
 def conformance(session: nox.Session, plugin: str) -> None:
-    """One plugin's tests (its conformance module included) with only ./core and that plugin."""
-    session.install(*CONSTRAINTS, "./core", f"./plugins/{plugin}", *TEST_DEPS)
+    """One plugin's tests (its conformance module included) with only ./core and that plugin.
+
+    Each plugin declares what its tests need beyond pytest in a `test` extra.
+    """
+    session.install(*CONSTRAINTS, "./core", f"./plugins/{plugin}[test]", *TEST_DEPS)
     session.env["FLAVORKIT_STRICT_PLUGINS"] = "1"
     session.run("pytest", f"plugins/{plugin}/tests", *session.posargs)
 
