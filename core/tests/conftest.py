@@ -1,4 +1,4 @@
-"""Shared fixtures: a registry holding the toy flavor, and the toy flavor installed as a distribution."""
+"""Shared fixtures: a registry holding the toy flavor, and the toy flavor as a distribution."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""save_model / load_model / load_native with a real (toy) flavor: files, atomicity, trust, paths."""
+"""save_model / load_model / load_native with a real (toy) flavor: files, atomicity, trust."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ def check(result_fn: Callable[[], Any], expected: Ok | Err) -> Any:
     return result
 
 
-# -- scalar column types (§5 "Scalar DataType rules") ------------------------------------------
+# -- scalar column types (§5 "Scalar DataType rules") -------------------------------------------
 
 SCALAR_CASES: list[tuple[str, pd.DataFrame, Schema, Ok | Err]] = [
     # exact matches and the string/binary pass-throughs

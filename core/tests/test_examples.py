@@ -271,7 +271,7 @@ def test_save_needs_an_existing_directory(tmp_path: Path) -> None:
         save_input_example(tmp_path / "missing", [1])
 
 
-# -- reading back --------------------------------------------------------------------------------
+# -- reading back -------------------------------------------------------------------------------
 
 
 def test_dataframe_read_back_cast_to_schema(tmp_path: Path) -> None:
@@ -426,7 +426,7 @@ def test_legacy_params_with_tf_serving(tmp_path: Path) -> None:
     assert params == {"k": 1}
 
 
-# -- loading errors --------------------------------------------------------------------------------
+# -- loading errors -----------------------------------------------------------------------------
 
 
 def test_unknown_type(tmp_path: Path) -> None:
@@ -492,7 +492,7 @@ def test_symlink_out_of_the_model_is_refused(tmp_path: Path) -> None:
     (tmp_path / "secret.json").write_text('"secret"')
     (model / "input_example.json").symlink_to(tmp_path / "secret.json")
     with pytest.raises(
-        InputExampleError, match="outside the model directory .*a symlink leads out"
+        InputExampleError, match=r"outside the model directory .*a symlink leads out"
     ):
         load_input_example(model, {**BASE_INFO, "type": "json_object"})
     (model / "inner.json").write_text('"ok"')
@@ -500,7 +500,7 @@ def test_symlink_out_of_the_model_is_refused(tmp_path: Path) -> None:
     assert load_input_example(model, {"artifact_path": "link.json", "type": "json_object"}) == "ok"
 
 
-# -- the scoring protocol (§8) ---------------------------------------------------------------------
+# -- the scoring protocol (§8) ------------------------------------------------------------------
 
 
 def test_serving_round_trip_dataframe() -> None:

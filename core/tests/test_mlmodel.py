@@ -234,7 +234,7 @@ def test_pyfunc_flavor_keeps_flavor_specific_options() -> None:
     assert Model().pyfunc_flavor() is None
 
 
-# -- properties ------------------------------------------------------------------------------
+# -- properties ---------------------------------------------------------------------------------
 
 _scalars = (
     st.none() | st.booleans() | st.integers() | st.text(max_size=10) | st.floats(allow_nan=False)

@@ -166,7 +166,7 @@ def test_cli_reports_a_missing_plugin_with_the_package_to_install(
     assert "pip install flavorkit-lightgbm" in result.stdout
 
 
-# -- the registry's rules, in-process ---------------------------------------------------------------
+# -- the registry's rules, in-process -----------------------------------------------------------
 
 
 def test_the_same_flavor_twice_in_process_is_an_error() -> None:

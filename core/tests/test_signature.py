@@ -234,7 +234,7 @@ def test_signature_from_dict_names_the_bad_part() -> None:
         ModelSignature.from_dict({"inputs": None, "outputs": "[oops"})
 
 
-# -- properties ------------------------------------------------------------------------------
+# -- properties ---------------------------------------------------------------------------------
 
 _COLUMN_DTYPES = st.sampled_from(
     ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "float32", "float64"]

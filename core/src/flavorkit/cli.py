@@ -111,7 +111,7 @@ def _cmd_flavors(args: argparse.Namespace) -> int:
     from flavorkit.plugins import get_registry
 
     registry = get_registry()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in sorted(registry.flavors(), key=lambda i: i.name):
         dist = registry.distribution_of(info.name)
         try:

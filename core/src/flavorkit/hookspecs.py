@@ -16,6 +16,8 @@ every flavor needs (signatures, examples, environment files, atomic writes, the 
 its framework.
 """
 
+# Hook specifications have no body: pluggy calls the implementations, never these.
+# mypy: disable-error-code="empty-body"
 from __future__ import annotations
 
 from pathlib import Path

@@ -208,7 +208,8 @@ class PluginRegistry:
         infos: list[FlavorInfo] = []
         for impl in self.manager.hook.flavorkit_flavors.get_hookimpls():
             if impl.plugin is plugin:
-                for info in impl.function() or []:
+                declared: Any = impl.function()
+                for info in declared or []:
                     if not isinstance(info, FlavorInfo):
                         raise PluginError(
                             f"flavorkit_flavors() of {impl.plugin_name} must return FlavorInfo "

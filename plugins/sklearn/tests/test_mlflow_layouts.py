@@ -184,7 +184,7 @@ def test_mlflow_3x_model_listing_its_own_types_is_refused(
     np.testing.assert_array_equal(model.predict(X), grid_search.predict(X))
 
 
-# -- the scikit-learn version check ----------------------------------------------------------
+# -- the scikit-learn version check -------------------------------------------------------------
 
 
 def version_warnings(caught: list[warnings.WarningMessage]) -> list[str]:

@@ -30,7 +30,7 @@ def mlmodel(model_dir: Path) -> dict[str, Any]:
     return yaml.safe_load((model_dir / "MLmodel").read_text())
 
 
-# -- the four cases of the issue -------------------------------------------------------------
+# -- the four cases of the issue ----------------------------------------------------------------
 
 
 def test_logreg_on_named_columns(tmp_path: Path, iris: Any, logreg: Any) -> None:
@@ -91,7 +91,7 @@ def test_other_predict_fns(tmp_path: Path, iris: Any, method: str) -> None:
     np.testing.assert_array_equal(model.predict(X), getattr(nb, method)(X))
 
 
-# -- formats ---------------------------------------------------------------------------------
+# -- formats ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_pickle_uses_the_default_protocol(tmp_path: Path, logreg: Any) -> None:
     assert data[:2] == bytes([0x80, pickle.DEFAULT_PROTOCOL])
 
 
-# -- MLmodel keys, exactly MLflow's ----------------------------------------------------------
+# -- MLmodel keys, exactly MLflow's -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fmt", ["skops", "pickle", "cloudpickle"])
@@ -164,7 +164,7 @@ def test_transformer_without_predict_has_no_pyfunc(tmp_path: Path, iris: Any) ->
     np.testing.assert_array_equal(native.transform(X), scaler.transform(X))
 
 
-# -- requirements ----------------------------------------------------------------------------
+# -- requirements -------------------------------------------------------------------------------
 
 
 def requirements(model_dir: Path) -> list[str]:
@@ -199,7 +199,7 @@ def test_default_pip_requirements_direct() -> None:
         SklearnFlavor().default_pip_requirements(serialization_format="joblib")
 
 
-# -- option errors ---------------------------------------------------------------------------
+# -- option errors ------------------------------------------------------------------------------
 
 
 def test_unknown_option_is_named_with_the_valid_ones(tmp_path: Path, logreg: Any) -> None:

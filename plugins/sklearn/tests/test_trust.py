@@ -24,7 +24,7 @@ def set_flavor_key(model_dir: Path, key: str, value: Any) -> None:
     (model_dir / "MLmodel").write_text(yaml.safe_dump(data))
 
 
-# -- pickle and cloudpickle ------------------------------------------------------------------
+# -- pickle and cloudpickle ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fmt", ["pickle", "cloudpickle"])
@@ -43,7 +43,7 @@ def test_pickles_are_refused_without_trust(tmp_path: Path, iris: Any, logreg: An
     np.testing.assert_array_equal(model.predict(X), logreg.predict(X))
 
 
-# -- skops -----------------------------------------------------------------------------------
+# -- skops --------------------------------------------------------------------------------------
 
 
 def test_skops_defaults_load_without_trust(tmp_path: Path, logreg: Any) -> None:
