@@ -21,9 +21,10 @@ from flavorkit import plugins  # noqa: E402
 @pytest.fixture
 def registry() -> Iterator[plugins.PluginRegistry]:
     """A fresh process-wide registry with only the toy flavor (no entry-point discovery)."""
-    reg = plugins.reset_registry([ToyFlavor], discover=False)
-    yield reg
-    plugins._registry = None
+    reg = plugins.PluginRegistry(discover=False)
+    reg.register(ToyFlavor)
+    with plugins.use_registry(reg):
+        yield reg
 
 
 def _make_distribution(

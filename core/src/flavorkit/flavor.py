@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from flavorkit.hookspecs import hookimpl
 
-__all__ = ["Flavor", "FlavorInfo", "MethodPredictor", "Predictor", "SavedFlavor"]
+__all__ = ["Flavor", "FlavorInfo", "MethodPredictor", "Predictor", "SavedFlavor", "accepts_params"]
 
 
 @dataclass(frozen=True)
@@ -79,15 +79,28 @@ class MethodPredictor:
         self.model = model
         self.method = method
         self._fn = fn
-        try:
-            self._takes_params = "params" in inspect.signature(fn).parameters
-        except (TypeError, ValueError):  # builtins without a signature
-            self._takes_params = False
+        self._takes_params = accepts_params(fn)
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         if self._takes_params:
             return self._fn(data, params=params)
         return self._fn(data)
+
+
+def accepts_params(fn: Any) -> bool:
+    """True if ``fn`` declares a parameter literally named ``params`` (MLflow's rule).
+
+    ``**params`` does not count: scikit-learn's ``Pipeline.predict(X, **params)`` routes them to
+    the steps, which reject a ``params=`` keyword.
+    """
+    try:
+        parameter = inspect.signature(fn).parameters.get("params")
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+    return parameter is not None and parameter.kind not in (
+        inspect.Parameter.VAR_KEYWORD,
+        inspect.Parameter.VAR_POSITIONAL,
+    )
 
 
 class Flavor(ABC):

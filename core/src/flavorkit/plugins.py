@@ -14,10 +14,11 @@ flavor name. Nothing is discovered at ``import flavorkit``. The registry is buil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = [
     "PluginRegistry",
     "get_registry",
     "reset_registry",
+    "use_registry",
 ]
 
 ENTRY_POINT_GROUP = "flavorkit.flavors"
@@ -303,3 +305,16 @@ def reset_registry(plugins: Iterable[Any] = (), *, discover: bool = True) -> Plu
         for plugin in plugins:
             _registry.register(plugin)
         return _registry
+
+
+@contextlib.contextmanager
+def use_registry(registry: PluginRegistry) -> Iterator[PluginRegistry]:
+    """Make ``registry`` the process-wide one inside a ``with`` block (tests, conformance kit)."""
+    global _registry
+    with _registry_lock:
+        previous, _registry = _registry, registry
+    try:
+        yield registry
+    finally:
+        with _registry_lock:
+            _registry = previous
