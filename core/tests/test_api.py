@@ -325,3 +325,27 @@ def test_serving_example_is_written_for_the_scoring_protocol(tmp_path: Path) -> 
     flavorkit.save_model(MODEL, tmp_path / "m", input_example=X.head(1))
     body = json.loads((tmp_path / "m" / "serving_input_example.json").read_text())
     assert body == {"dataframe_split": {"columns": ["a", "b"], "data": [[1.0, 0.5]]}}
+
+
+def test_a_signature_the_flavor_reads_from_the_model_is_recorded(tmp_path: Path) -> None:
+    from flavorkit.signature import ModelSignature
+
+    declared = ModelSignature(inputs=Schema([ColSpec("double", "a"), ColSpec("double", "b")]))
+
+    class HintedFlavor(ToyFlavor):
+        name = "hinted"
+        model_types = ()
+
+        def save(self, model, path, **options):  # type: ignore[no-untyped-def]
+            saved = super().save(model, path, **options)
+            return SavedFlavor(saved.conf, saved.pyfunc, declared, signature_from_type_hints=True)
+
+    plugins.get_registry().register(HintedFlavor)
+    meta = flavorkit.save_model(MODEL, tmp_path / "m", flavor="hinted", input_example=X)
+    assert meta.signature == declared
+    assert meta.is_signature_from_type_hint is True
+    loaded = flavorkit.load_model(tmp_path / "m")
+    # type-hint signatures are validated by the model's own hints, not by column enforcement
+    np.testing.assert_allclose(loaded.predict(X[["b", "a"]]), MODEL.predict(X[["b", "a"]]))
+    explicit = flavorkit.save_model(MODEL, tmp_path / "e", flavor="hinted", signature=declared)
+    assert explicit.is_signature_from_type_hint is False

@@ -96,7 +96,10 @@ def save_model(
         if saved is None:
             raise PluginError(f"The plugin for flavor {info.name!r} did not save the model.")
         mlmodel = Model(flavors={info.name: dict(saved.conf)})
-        if signature is None and input_example is not None and saved.pyfunc is not None:
+        if signature is None and saved.signature is not None:
+            signature = saved.signature
+            mlmodel.is_signature_from_type_hint = saved.signature_from_type_hints
+        elif signature is None and input_example is not None and saved.pyfunc is not None:
             signature = _infer_signature(info.name, model, saved.conf, saved.pyfunc, input_example)
         if input_example is not None:
             from flavorkit.examples import save_input_example

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from flavorkit.hookspecs import hookimpl
+from flavorkit.signature import ModelSignature
 
 __all__ = ["Flavor", "FlavorInfo", "MethodPredictor", "Predictor", "SavedFlavor", "accepts_params"]
 
@@ -50,10 +51,18 @@ class SavedFlavor:
     ``pyfunc`` holds the keys specific to the flavor (``loader_module``, ``data``, ``model_path``,
     ``predict_fn``, ``config``...); the core adds ``python_version``, ``env`` and ``code``. Set it
     to None for models that cannot predict, and no ``python_function`` section is written.
+
+    ``signature`` is one the flavor reads from the model itself (an ONNX graph's typed inputs,
+    type hints on a ``predict`` method). The core records it when the caller passed none, in
+    preference to running the model on the input example; ``signature_from_type_hints`` marks
+    it as coming from type hints (MLmodel's ``is_signature_from_type_hint``), which makes
+    ``predict`` skip column enforcement as MLflow does.
     """
 
     conf: dict[str, Any]
     pyfunc: dict[str, Any] | None = None
+    signature: ModelSignature | None = None
+    signature_from_type_hints: bool = False
 
 
 @runtime_checkable
