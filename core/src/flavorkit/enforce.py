@@ -928,16 +928,7 @@ def _target_str(t: DataType) -> str:
 
 
 def _numpy_name(t: DataType) -> str:
-    return {
-        DataType.boolean: "bool",
-        DataType.integer: "int32",
-        DataType.long: "int64",
-        DataType.float: "float32",
-        DataType.double: "float64",
-        DataType.string: "str",
-        DataType.binary: "bytes",
-        DataType.datetime: "datetime64[ns]",
-    }[t]
+    return t.numpy_name
 
 
 _KIND_TYPES = {

@@ -61,6 +61,11 @@ class DataType(Enum):
     def __repr__(self) -> str:
         return self.value
 
+    @property
+    def numpy_name(self) -> str:
+        """The numpy dtype name, without importing numpy (``long`` → ``"int64"``)."""
+        return _NUMPY_NAMES[self]
+
     def to_numpy(self) -> np.dtype[Any]:
         """The numpy dtype MLflow maps this type to (``string`` → ``<U0``, ``binary`` → ``|S0``)."""
         import numpy as np
