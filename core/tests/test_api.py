@@ -349,3 +349,71 @@ def test_a_signature_the_flavor_reads_from_the_model_is_recorded(tmp_path: Path)
     np.testing.assert_allclose(loaded.predict(X[["b", "a"]]), MODEL.predict(X[["b", "a"]]))
     explicit = flavorkit.save_model(MODEL, tmp_path / "e", flavor="hinted", signature=declared)
     assert explicit.is_signature_from_type_hint is False
+
+
+def test_flavor_signature_gains_the_example_params(tmp_path: Path) -> None:
+    from flavorkit.signature import ModelSignature
+
+    declared = ModelSignature(inputs=Schema([ColSpec("double", "a"), ColSpec("double", "b")]))
+
+    class HintedFlavor(ToyFlavor):
+        name = "hinted2"
+        model_types = ()
+
+        def save(self, model, path, **options):  # type: ignore[no-untyped-def]
+            saved = super().save(model, path, **options)
+            return SavedFlavor(saved.conf, saved.pyfunc, declared, signature_from_type_hints=True)
+
+    plugins.get_registry().register(HintedFlavor)
+    meta = flavorkit.save_model(
+        MODEL, tmp_path / "m", flavor="hinted2", input_example=(X, {"scale": 1.0})
+    )
+    assert meta.signature is not None
+    assert meta.signature.inputs == declared.inputs
+    assert [p.name for p in meta.signature.params or []] == ["scale"]
+
+
+def test_strict_predictors_refuse_undeclared_params(tmp_path: Path) -> None:
+    from flavorkit.flavor import MethodPredictor
+
+    class StrictFlavor(ToyFlavor):
+        name = "strict"
+        model_types = ()
+
+        def predictor(self, model, conf, pyfunc_conf):  # type: ignore[no-untyped-def]
+            predictor = MethodPredictor(model)
+            predictor.strict_params = True  # type: ignore[attr-defined]
+            return predictor
+
+    plugins.get_registry().register(StrictFlavor)
+    flavorkit.save_model(MODEL, tmp_path / "m", flavor="strict", input_example=(X, {"scale": 1.0}))
+    loaded = flavorkit.load_model(tmp_path / "m")
+    with pytest.raises(SchemaEnforcementError, match=r"Undeclared params \['color'\]"):
+        loaded.predict(X, {"color": 1})
+    np.testing.assert_allclose(loaded.predict(X, {"scale": 3.0}), MODEL.predict(X) * 3)
+
+
+def test_streaming_needs_a_streaming_predictor(tmp_path: Path) -> None:
+    flavorkit.save_model(MODEL, tmp_path / "m")
+    with pytest.raises(FlavorkitError, match="cannot stream predictions"):
+        flavorkit.load_model(tmp_path / "m").predict_stream(X)
+
+
+def test_a_flavors_conda_env_is_written_unless_the_caller_gives_one(tmp_path: Path) -> None:
+    class CondaFlavor(ToyFlavor):
+        name = "toyconda"
+        model_types = ()
+
+        def default_conda_env(self, **options):  # type: ignore[no-untyped-def]
+            deps = ["python=3.11", "libtoy"]
+            return {"name": "toy-env", "channels": ["conda-forge"], "dependencies": deps}
+
+    plugins.get_registry().register(CondaFlavor)
+    flavorkit.save_model(MODEL, tmp_path / "m", flavor="toyconda")
+    conda = yaml.safe_load((tmp_path / "m" / "conda.yaml").read_text())
+    reqs = (tmp_path / "m" / "requirements.txt").read_text().splitlines()
+    assert conda["name"] == "toy-env"
+    assert conda["dependencies"] == ["python=3.11", "libtoy", {"pip": reqs}]
+    mine = {"name": "mine", "dependencies": ["python=3.11", {"pip": ["numpy"]}]}
+    flavorkit.save_model(MODEL, tmp_path / "m2", flavor="toyconda", conda_env=mine)
+    assert yaml.safe_load((tmp_path / "m2" / "conda.yaml").read_text())["name"] == "mine"

@@ -97,7 +97,7 @@ def save_model(
             raise PluginError(f"The plugin for flavor {info.name!r} did not save the model.")
         mlmodel = Model(flavors={info.name: dict(saved.conf)})
         if signature is None and saved.signature is not None:
-            signature = saved.signature
+            signature = _with_example_params(saved.signature, input_example)
             mlmodel.is_signature_from_type_hint = saved.signature_from_type_hints
         elif signature is None and input_example is not None and saved.pyfunc is not None:
             signature = _infer_signature(info.name, model, saved.conf, saved.pyfunc, input_example)
@@ -239,6 +239,15 @@ def _infer_signature(
             stacklevel=3,
         )
         return None
+
+
+def _with_example_params(signature: ModelSignature, example: Any) -> ModelSignature:
+    """A flavor's own signature plus the params of a ``(data, params)`` example, as MLflow adds."""
+    if signature.params or not _is_params_tuple(example):
+        return signature
+    from flavorkit.signature import infer_param_schema
+
+    return replace(signature, params=infer_param_schema(example[1]) or None)
 
 
 def _is_params_tuple(example: Any) -> bool:

@@ -172,12 +172,18 @@ def enforce_schema(data: Any, schema: Schema) -> Any:
     return result
 
 
-def enforce_params(params: Mapping[str, Any] | None, schema: ParamSchema | None) -> dict[str, Any]:
+def enforce_params(
+    params: Mapping[str, Any] | None, schema: ParamSchema | None, *, strict: bool = False
+) -> dict[str, Any]:
     """Check inference ``params`` against ``schema``; return every declared param, converted.
 
-    Unknown params are dropped with a warning, missing ones get their default, and all failures
-    are reported in one :class:`~flavorkit.errors.SchemaEnforcementError`.
+    Unknown params are dropped with a warning (MLflow's rule), missing ones get their default, and
+    all failures are reported in one :class:`~flavorkit.errors.SchemaEnforcementError`. With
+    ``strict=True`` (a flavor's predictor asks for it by setting ``strict_params = True``),
+    undeclared params are an error instead of a warning.
     """
+    if strict:
+        _refuse_undeclared(params, schema)
     if schema is None:
         if params is not None and not (isinstance(params, Mapping) and len(params) == 0):
             given = list(params) if isinstance(params, Mapping) else type(params).__name__
@@ -228,6 +234,20 @@ def enforce_params(params: Mapping[str, Any] | None, schema: ParamSchema | None)
             input_name=names[0],
         )
     return result
+
+
+def _refuse_undeclared(params: Mapping[str, Any] | None, schema: ParamSchema | None) -> None:
+    if not isinstance(params, Mapping) or not params:
+        return
+    declared = sorted(p.name for p in schema) if schema is not None else []
+    unknown = [str(k) for k in params if str(k) not in declared]
+    if unknown:
+        where = f"declares only {declared}" if declared else "declares no params"
+        raise SchemaEnforcementError(
+            f"Undeclared params {unknown}: the model {where}. Remove them, or save the model "
+            "with a signature whose params schema declares them.",
+            input_name=unknown[0],
+        )
 
 
 def enforce_param_value(spec: ParamSpec, value: Any) -> Any:

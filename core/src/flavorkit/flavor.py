@@ -67,7 +67,12 @@ class SavedFlavor:
 
 @runtime_checkable
 class Predictor(Protocol):
-    """The uniform prediction interface a flavor gives its models."""
+    """The uniform prediction interface a flavor gives its models.
+
+    Optional members the core honours: ``predict_stream(data, params)`` returning an iterator
+    (``PyFuncModel.predict_stream``), and ``strict_params = True`` to make params the signature
+    does not declare an error rather than a warning.
+    """
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any: ...
 

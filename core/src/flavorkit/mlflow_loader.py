@@ -33,6 +33,15 @@ class _MLflowModel:
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         return self._predictor.predict(data, params)
 
+    def predict_stream(self, data: Any, params: dict[str, Any] | None = None) -> Any:
+        """MLflow calls this only for models saved with ``python_function.streamable: true``."""
+        stream = getattr(self._predictor, "predict_stream", None)
+        if stream is None:
+            from flavorkit.errors import FlavorkitError
+
+            raise FlavorkitError("This model's flavor cannot stream predictions.")
+        return stream(data, params)
+
     def get_raw_model(self) -> Any:
         return self._raw_model
 

@@ -7,9 +7,11 @@ output is returned as the framework produced it, as MLflow does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from flavorkit.errors import FlavorkitError
 from flavorkit.flavor import Predictor
 from flavorkit.mlmodel import Model
 from flavorkit.signature import ModelSignature
@@ -43,6 +45,7 @@ class PyFuncModel:
         self._inputs = signature.inputs if signature is not None else None
         self._params = signature.params if signature is not None else None
         self._enforce_inputs = self._inputs is not None and not metadata.is_signature_from_type_hint
+        self._strict_params = bool(getattr(predictor, "strict_params", False))
 
     @property
     def signature(self) -> ModelSignature | None:
@@ -71,13 +74,29 @@ class PyFuncModel:
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         """Predict on ``data`` after enforcing the signature; raises SchemaEnforcementError."""
+        data, params = self._enforce(data, params)
+        return self._predictor.predict(data, params)
+
+    def predict_stream(self, data: Any, params: dict[str, Any] | None = None) -> Iterator[Any]:
+        """Stream predictions, for models whose flavor can (``python_function.streamable``)."""
+        stream = getattr(self._predictor, "predict_stream", None)
+        if stream is None:
+            raise FlavorkitError(
+                f"This {self.flavor!r} model cannot stream predictions; call predict() instead."
+            )
+        data, params = self._enforce(data, params)
+        result: Iterator[Any] = stream(data, params)
+        return result
+
+    def _enforce(self, data: Any, params: dict[str, Any] | None) -> tuple[Any, Any]:
+        """The input as the signature wants it, and the declared params (with defaults)."""
         from flavorkit.enforce import enforce_params, enforce_schema
 
         if self._enforce_inputs:
             data = enforce_schema(data, self._inputs)  # type: ignore[arg-type]
         if params is not None or self._params is not None:
-            params = enforce_params(params, self._params)
-        return self._predictor.predict(data, params)
+            params = enforce_params(params, self._params, strict=self._strict_params)
+        return data, params
 
     def __repr__(self) -> str:
         parts = [f"flavor={self.flavor!r}"]
