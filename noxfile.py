@@ -19,7 +19,7 @@ CORE_TEST_DEPS = (*TEST_DEPS, "scipy", "pyarrow", "scikit-learn")
 PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
 
 nox.options.default_venv_backend = "virtualenv"
-nox.options.sessions = ["lint", "typecheck", "core", "conformance"]
+nox.options.sessions = ["lint", "typecheck", "core", "conformance", "template", "docs"]
 nox.options.error_on_missing_interpreters = True
 
 
@@ -40,6 +40,25 @@ def conformance(session: nox.Session, plugin: str) -> None:
     session.install(*CONSTRAINTS, "./core", f"./plugins/{plugin}[test]", *TEST_DEPS)
     session.env["FLAVORKIT_STRICT_PLUGINS"] = "1"
     session.run("pytest", f"plugins/{plugin}/tests", *session.posargs)
+
+
+@nox.session
+def template(session: nox.Session) -> None:
+    """Bake cookiecutter-flavor, install ./core and the result in a fresh venv, run its tests."""
+    session.install(*CONSTRAINTS, "cookiecutter>=2.4", "pytest>=8", "ruff")
+    session.run("pytest", "tests/template", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, built with warnings as errors."""
+    session.install(*CONSTRAINTS, "./core[testing]", "sphinx", "myst-parser", "furo")
+    # autodoc imports only the plugins' light entry-point modules: no torch, no onnxruntime
+    session.install("--no-deps", *(f"./plugins/{p}" for p in PLUGINS))
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
+        *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session
