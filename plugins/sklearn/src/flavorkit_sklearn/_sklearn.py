@@ -18,6 +18,7 @@ Differences from MLflow, on purpose:
 
 from __future__ import annotations
 
+import json
 import pickle
 import warnings
 from collections.abc import Iterable
@@ -228,9 +229,9 @@ def _load_skops(file: Path, *, trust: bool, granted: list[str]) -> Any:
             f"Refusing to load {file}: the skops file needs types outside skops' trusted "
             f"defaults: {refused}. Loading them imports and calls what they name. If you trust "
             "where this model came from, either list the types you have reviewed, "
-            f"flavorkit_sklearn.load(uri, trusted_types={refused!r}), or pass trust=True "
-            "(flavorkit.load_model(uri, trust=True); CLI: --trust). The model's own "
-            "skops_trusted_types key is never used to grant trust."
+            f"flavorkit.load_model(uri, trusted_types={refused!r}) (CLI: --load-option "
+            f"trusted_types='{json.dumps(refused)}'), or pass trust=True (CLI: --trust). The "
+            "model's own skops_trusted_types key is never used to grant trust."
         )
     try:
         return sio.load(file, trusted=needed)
