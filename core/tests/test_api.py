@@ -417,3 +417,42 @@ def test_a_flavors_conda_env_is_written_unless_the_caller_gives_one(tmp_path: Pa
     mine = {"name": "mine", "dependencies": ["python=3.11", {"pip": ["numpy"]}]}
     flavorkit.save_model(MODEL, tmp_path / "m2", flavor="toyconda", conda_env=mine)
     assert yaml.safe_load((tmp_path / "m2" / "conda.yaml").read_text())["name"] == "mine"
+
+
+def test_an_example_that_does_not_fit_the_flavors_signature_wins(tmp_path: Path) -> None:
+    from flavorkit.schema import TensorSpec
+    from flavorkit.signature import ModelSignature
+
+    graph = ModelSignature(inputs=Schema([TensorSpec("float32", (-1, 2), "X")]))
+
+    class GraphFlavor(ToyFlavor):
+        name = "graph"
+        model_types = ()
+
+        def save(self, model, path, **options):  # type: ignore[no-untyped-def]
+            saved = super().save(model, path, **options)
+            return SavedFlavor(saved.conf, saved.pyfunc, graph)
+
+    plugins.get_registry().register(GraphFlavor)
+    with pytest.warns(UserWarning, match="does not fit the signature read from the model"):
+        meta = flavorkit.save_model(MODEL, tmp_path / "m", flavor="graph", input_example=X)
+    assert meta.signature is not None
+    assert meta.signature.inputs == Schema([ColSpec("double", "a"), ColSpec("double", "b")])
+    np.testing.assert_allclose(flavorkit.load_model(tmp_path / "m").predict(X), MODEL.predict(X))
+    fits = {"X": X.to_numpy(dtype="float32")}
+    assert flavorkit.save_model(MODEL, tmp_path / "g", flavor="graph").signature == graph
+    with pytest.warns(UserWarning, match="does not fit"):
+        flavorkit.save_model(MODEL, tmp_path / "h", flavor="graph", input_example=X.to_numpy())
+    assert _example_fits_graph(graph, fits)
+
+
+def _example_fits_graph(signature, example) -> bool:  # type: ignore[no-untyped-def]
+    from flavorkit.enforce import enforce_schema
+
+    enforce_schema(example, signature.inputs)
+    return True
+
+
+def test_a_path_cannot_be_detected(tmp_path: Path) -> None:
+    with pytest.raises(PluginNotFoundError, match="a flavor cannot be detected from a path"):
+        flavorkit.save_model(str(tmp_path / "model.onnx"), tmp_path / "m")

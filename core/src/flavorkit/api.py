@@ -96,8 +96,14 @@ def save_model(
         if saved is None:
             raise PluginError(f"The plugin for flavor {info.name!r} did not save the model.")
         mlmodel = Model(flavors={info.name: dict(saved.conf)})
-        if signature is None and saved.signature is not None:
-            signature = _with_example_params(saved.signature, input_example)
+        own = saved.signature
+        # a type-hint signature is checked by the hints, not by column enforcement
+        if (
+            signature is None
+            and own is not None
+            and (saved.signature_from_type_hints or _example_fits(own, input_example))
+        ):
+            signature = _with_example_params(own, input_example)
             mlmodel.is_signature_from_type_hint = saved.signature_from_type_hints
         elif signature is None and input_example is not None and saved.pyfunc is not None:
             signature = _infer_signature(info.name, model, saved.conf, saved.pyfunc, input_example)
@@ -239,6 +245,34 @@ def _infer_signature(
             stacklevel=3,
         )
         return None
+
+
+def _example_fits(signature: ModelSignature, example: Any) -> bool:
+    """Whether the input example passes the flavor's own signature.
+
+    The example is what callers will send. When it does not fit the signature the flavor read
+    from the model (a DataFrame of features for a graph whose one input is a tensor ``X``), the
+    signature is inferred from the example instead, with a warning, so the saved model accepts
+    its own example.
+    """
+    if example is None or signature.inputs is None:
+        return True
+    from flavorkit.enforce import enforce_schema
+    from flavorkit.errors import SchemaEnforcementError
+
+    data = example[0] if _is_params_tuple(example) else example
+    try:
+        enforce_schema(data, signature.inputs)
+    except SchemaEnforcementError as e:
+        warnings.warn(
+            f"flavorkit: the input example does not fit the signature read from the model ({e}); "
+            "recording the signature inferred from the example instead. Pass signature= to "
+            "choose.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return False
+    return True
 
 
 def _with_example_params(signature: ModelSignature, example: Any) -> ModelSignature:

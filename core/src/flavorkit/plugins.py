@@ -263,6 +263,11 @@ class PluginRegistry:
                     f"{dotted} is claimed by several flavors {names}; pass flavor= to choose."
                 )
         installed = sorted(self._flavors) or ["none"]
+        if isinstance(model, (str, bytes, os.PathLike)):
+            raise PluginNotFoundError(
+                f"{model!r} is a path: a flavor cannot be detected from a path. Pass flavor= "
+                f"(e.g. flavor='onnx' for a .onnx file). Installed flavors: {', '.join(installed)}."
+            )
         raise PluginNotFoundError(
             f"No installed flavor saves a {type(model).__module__}.{type(model).__qualname__}. "
             f"Installed flavors: {', '.join(installed)}. Pass flavor= to choose one, or install "

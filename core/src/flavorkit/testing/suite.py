@@ -994,7 +994,8 @@ class FlavorConformanceTests:
                 f"saving case {case.id!r} without an input example failed (declare "
                 f"{NEEDS_INPUT_EXAMPLE!r} if the flavor needs one):\n{_short_tb(e)}"
             )
-        assert meta.signature is None, "a signature was recorded without an example"
+        # Without an example, only a signature the flavor reads from the model itself (an ONNX
+        # graph, type hints) may be recorded; the prediction below then goes through it.
         assert meta.saved_input_example_info is None
         assert not (path / "input_example.json").exists()
         if NO_PYFUNC in flavorkit_state.capabilities:
