@@ -15,7 +15,7 @@ import nox
 ROOT = Path(__file__).parent
 CONSTRAINTS = ("-c", str(ROOT / "constraints-dev.txt"))
 TEST_DEPS = ("pytest>=8", "hypothesis>=6.100")
-CORE_TEST_DEPS = (*TEST_DEPS, "scipy", "pyarrow", "scikit-learn")
+CORE_TEST_DEPS = ("./core[test]", "scikit-learn")  # sklearn: requirement-inference tests
 PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
 
 nox.options.default_venv_backend = "virtualenv"
@@ -26,7 +26,7 @@ nox.options.error_on_missing_interpreters = True
 @nox.session
 def core(session: nox.Session) -> None:
     """The core's tests against a non-editable install of ./core."""
-    session.install(*CONSTRAINTS, "./core", *CORE_TEST_DEPS)
+    session.install(*CONSTRAINTS, *CORE_TEST_DEPS)
     session.run("pytest", "core/tests", *session.posargs)
 
 
@@ -77,13 +77,15 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install(*CONSTRAINTS, "mypy", "types-PyYAML", "pandas-stubs", "-e", "./core")
+    session.install(*CONSTRAINTS, "mypy", "types-PyYAML", "pandas-stubs", "-e", "./core[serve]")
     session.run("mypy")
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks (slow; not in the default run). Each prints its figures next to its targets."""
-    session.install(*CONSTRAINTS, "./core", *(f"./plugins/{p}" for p in PLUGINS), "scikit-learn")
+    session.install(
+        *CONSTRAINTS, "./core[serve]", *(f"./plugins/{p}" for p in PLUGINS), "scikit-learn"
+    )
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         session.run("python", str(script))

@@ -74,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_load_arguments(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(run=_cmd_predict)
+
+    from flavorkit.serve.command import add_serve_command  # imports no web framework
+
+    add_serve_command(sub)
     return parser
 
 

@@ -698,8 +698,20 @@ def _cast_frame(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
         n = min(len(specs), len(df.columns))
         pairs = list(zip(df.columns[:n], specs[:n], strict=True))
     for column, spec in pairs:
-        df[column] = _cast_column(df[column], spec, column)
+        series = df[column]
+        if _already_cast(series, spec):
+            continue  # astype + __setitem__ would copy the column for nothing (hot in serving)
+        df[column] = _cast_column(series, spec, column)
     return df
+
+
+def _already_cast(series: pd.Series[Any], spec: InputSpec) -> bool:
+    """A numeric/bool/string column already holding the schema's pandas dtype."""
+    if not isinstance(spec, ColSpec) or not isinstance(spec.type, DataType):
+        return False
+    if spec.type in (DataType.binary, DataType.datetime, DataType.string):
+        return False  # binary is base64-decoded, datetimes parsed, strings checked per value
+    return bool(series.dtype == spec.type.to_pandas())
 
 
 def _cast_column(series: pd.Series[Any], spec: InputSpec, column: Any) -> Any:

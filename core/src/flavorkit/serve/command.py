@@ -1,0 +1,68 @@
+"""The ``flavorkit serve`` subcommand: its arguments and what it runs.
+
+It lives here, beside the server, so ``flavorkit.cli`` only calls :func:`add_serve_command`; this
+module imports no web framework, so building the parser for another command stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["add_serve_command"]
+
+
+def add_serve_command(sub: Any) -> None:
+    """Register ``serve`` on the CLI's subparsers (``sub`` is argparse's ``_SubParsersAction``)."""
+    from flavorkit.cli import _add_load_arguments
+    from flavorkit.serve.config import DEFAULT_MAX_BODY_SIZE
+
+    p: argparse.ArgumentParser = sub.add_parser(
+        "serve",
+        help="serve a model over HTTP: MLflow's scoring protocol, Open Inference Protocol v2, "
+        "OpenAPI from the signature (needs flavorkit[serve])",
+    )
+    p.add_argument("model", help="model directory or file:// URI")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5000, help="port to bind (default: 5000)")
+    p.add_argument(
+        "--workers", type=int, default=1, help="worker processes, each loading the model"
+    )
+    p.add_argument(
+        "--max-body-size",
+        default=str(DEFAULT_MAX_BODY_SIZE),
+        metavar="SIZE",
+        help="largest request body, e.g. 100MB or 1GiB (default: 100 MiB); larger gets a 413",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds a prediction may take before a 504 (default: 60, as MLflow)",
+    )
+    p.add_argument(
+        "--model-name", help="the name under /v2/models/ (default: the directory's name)"
+    )
+    p.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    _add_load_arguments(p)
+    p.set_defaults(run=_cmd_serve)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from flavorkit.cli import _load_options
+    from flavorkit.serve.config import ServeConfig, parse_size
+    from flavorkit.serve.server import serve
+
+    config = ServeConfig(
+        model=args.model,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        trust=args.trust,
+        load_options=_load_options(args),
+        max_body_size=parse_size(args.max_body_size),
+        timeout=args.timeout,
+        model_name=args.model_name,
+        access_log=not args.no_access_log,
+    )
+    return serve(config)
