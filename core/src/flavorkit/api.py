@@ -90,8 +90,9 @@ def save_model(
     tmp = target.parent / f".{target.name}.flavorkit-{uuid.uuid4().hex[:12]}.tmp"
     tmp.mkdir()
     try:
+        example_data = input_example[0] if _is_params_tuple(input_example) else input_example
         saved = registry.hook.flavorkit_save_model(
-            flavor=info.name, model=model, path=tmp, options=options
+            flavor=info.name, model=model, path=tmp, options=options, input_example=example_data
         )
         if saved is None:
             raise PluginError(f"The plugin for flavor {info.name!r} did not save the model.")

@@ -76,11 +76,15 @@ def _installed_version(name: str) -> str | None:
         return None
 
 
+_WARNED_LOCAL_LABELS: set[tuple[str, str]] = set()
+
+
 def _public_version(dist_name: str, version: str) -> str:
     """``version`` without its local label (``2.13.0+cpu``), with a warning: such a build exists
     only on some index, so a pin carrying it fails to install from PyPI (MLflow strips it too)."""
     public, plus, _local = version.partition("+")
-    if plus:
+    if plus and (dist_name, version) not in _WARNED_LOCAL_LABELS:
+        _WARNED_LOCAL_LABELS.add((dist_name, version))  # once per process, not once per save
         warnings.warn(
             f"{dist_name} is installed as version {version}, which has a local version label; "
             f"pinning {dist_name}=={public} instead (pin the local build yourself with "

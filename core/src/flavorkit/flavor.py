@@ -157,7 +157,11 @@ class Flavor(ABC):
 
     @abstractmethod
     def save(self, model: Any, path: Path, **options: Any) -> SavedFlavor:
-        """Write the model's files into the empty directory ``path``; see the save hook."""
+        """Write the model's files into the empty directory ``path``; see the save hook.
+
+        Declare a keyword parameter named ``input_example`` to receive the data of the caller's
+        input example (to trace the model, say); other flavors never see it among ``options``.
+        """
 
     @abstractmethod
     def load(self, path: Path, conf: dict[str, Any], *, trust: bool, **options: Any) -> Any:
@@ -183,9 +187,13 @@ class Flavor(ABC):
 
     @hookimpl
     def flavorkit_save_model(
-        self, flavor: str, model: Any, path: Path, options: dict[str, Any]
+        self, flavor: str, model: Any, path: Path, options: dict[str, Any], input_example: Any
     ) -> SavedFlavor | None:
-        return self.save(model, path, **options) if flavor == self.name else None
+        if flavor != self.name:
+            return None
+        if input_example is not None and "input_example" in inspect.signature(self.save).parameters:
+            options = {**options, "input_example": input_example}
+        return self.save(model, path, **options)
 
     @hookimpl
     def flavorkit_load_model(

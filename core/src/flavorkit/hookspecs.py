@@ -57,7 +57,7 @@ def flavorkit_flavors() -> list[FlavorInfo]:
 
 @hookspec(firstresult=True)
 def flavorkit_save_model(
-    flavor: str, model: Any, path: Path, options: dict[str, Any]
+    flavor: str, model: Any, path: Path, options: dict[str, Any], input_example: Any
 ) -> SavedFlavor | None:
     """Write ``model``'s files into the new model directory ``path``.
 
@@ -65,6 +65,8 @@ def flavorkit_save_model(
     temporary directory that the core renames into place once everything is written, so write only
     inside it. ``options`` are the flavor-specific keyword arguments the caller gave
     (``serialization_format="skops"``, ...); reject unknown ones with a clear error.
+    ``input_example`` is the data of the caller's input example (without its params), or None:
+    a flavor that must trace the model to save it (``torch.export``) uses it.
 
     Return a :class:`~flavorkit.flavor.SavedFlavor`: the flavor's MLmodel section and the keys of
     the ``python_function`` section that are specific to it (``loader_module``, ``data``, ...).
@@ -73,7 +75,7 @@ def flavorkit_save_model(
     Example::
 
         @hookimpl
-        def flavorkit_save_model(flavor, model, path, options):
+        def flavorkit_save_model(flavor, model, path, options, input_example):
             if flavor != "lightgbm":
                 return None
             model.save_model(path / "model.txt")
