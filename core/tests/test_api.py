@@ -456,3 +456,15 @@ def _example_fits_graph(signature, example) -> bool:  # type: ignore[no-untyped-
 def test_a_path_cannot_be_detected(tmp_path: Path) -> None:
     with pytest.raises(PluginNotFoundError, match="a flavor cannot be detected from a path"):
         flavorkit.save_model(str(tmp_path / "model.onnx"), tmp_path / "m")
+
+
+def test_an_output_without_a_signature_type_keeps_the_inputs(tmp_path: Path) -> None:
+    class TupleModel(ToyModel):
+        def predict(self, X, params=None):  # type: ignore[no-untyped-def]
+            return ("not", "a", object())
+
+    with pytest.warns(UserWarning, match="only the inputs are recorded"):
+        meta = flavorkit.save_model(TupleModel([1.0, 1.0]), tmp_path / "m", input_example=X)
+    assert meta.signature is not None
+    assert meta.signature.inputs == Schema([ColSpec("double", "a"), ColSpec("double", "b")])
+    assert meta.signature.outputs is None

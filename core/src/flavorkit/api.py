@@ -229,14 +229,33 @@ def _check_target(target: Path, overwrite: bool) -> None:
 def _infer_signature(
     flavor: str, model: Any, conf: dict[str, Any], pyfunc: dict[str, Any], example: Any
 ) -> ModelSignature | None:
-    """Run the in-memory model on its example; a failure warns and saves no signature."""
-    from flavorkit.signature import infer_signature_from_prediction
+    """Run the in-memory model on its example; a failure warns and saves no signature.
+
+    An output that has no signature type (a tuple of tensors, say) still records the inputs and
+    params, so the input keeps being checked.
+    """
+    from flavorkit.errors import SchemaError
+    from flavorkit.signature import (
+        infer_param_schema,
+        infer_schema,
+        infer_signature_from_prediction,
+    )
 
     data, params = example if _is_params_tuple(example) else (example, None)
     try:
         predictor = _predictor(flavor, model, conf, pyfunc)
         prediction = predictor.predict(data, params)
-        return infer_signature_from_prediction(data, prediction, params)
+        try:
+            return infer_signature_from_prediction(data, prediction, params)
+        except SchemaError as e:
+            signature = ModelSignature(infer_schema(data), None, infer_param_schema(params) or None)
+            warnings.warn(
+                f"flavorkit: the model's output has no signature type ({e}); only the inputs "
+                "are recorded. Pass signature= to describe the outputs.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return signature
     except Exception as e:
         warnings.warn(
             f"flavorkit: could not infer a signature from the input example "

@@ -67,6 +67,7 @@ CondaEnvOption: TypeAlias = "Mapping[str, Any] | str | os.PathLike[str]"
 # --------------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _installed_version(name: str) -> str | None:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -205,7 +206,14 @@ def _attributes(obj: object, slots: dict[type, list[Any]]) -> list[object]:
 
 def _clear_caches() -> None:
     """Forget what was learnt about installed distributions (after installing something)."""
-    for cached in (_file_owner, _metadata_dirs, _editable_installs, _packages_distributions):
+    caches = (
+        _file_owner,
+        _metadata_dirs,
+        _editable_installs,
+        _packages_distributions,
+        _installed_version,
+    )
+    for cached in caches:
         cached.cache_clear()
 
 

@@ -50,6 +50,9 @@ KNOWN_PACKAGES = {
     "python_model": "flavorkit-pythonmodel",
 }
 KNOWN_LOADER_MODULES = {
+    "mlflow.sklearn": "flavorkit-sklearn",
+    "mlflow.pytorch": "flavorkit-pytorch",
+    "mlflow.onnx": "flavorkit-onnx",
     "mlflow.pyfunc.model": "flavorkit-pythonmodel",
     "mlflow.pyfunc.loaders.code_model": "flavorkit-pythonmodel",
 }
