@@ -77,7 +77,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install(*CONSTRAINTS, "mypy", "types-PyYAML", "pandas-stubs", "-e", "./core[serve]")
+    session.install(
+        *CONSTRAINTS, "mypy", "types-PyYAML", "pandas-stubs", "-e", "./core[serve,testing]"
+    )
     session.run("mypy")
 
 
