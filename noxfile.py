@@ -19,7 +19,7 @@ CORE_TEST_DEPS = ("./core[test]", "scikit-learn")  # sklearn: requirement-infere
 PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
 
 nox.options.default_venv_backend = "virtualenv"
-nox.options.sessions = ["lint", "typecheck", "core", "conformance", "template", "docs"]
+nox.options.sessions = ["lint", "typecheck", "core", "conformance", "template", "docs", "interop"]
 nox.options.error_on_missing_interpreters = True
 
 
@@ -62,6 +62,22 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def interop(session: nox.Session) -> None:
+    """Two-way interoperability with real MLflow (never a dependency of a flavorkit package)."""
+    session.install(
+        *CONSTRAINTS,
+        "mlflow==3.17.2",
+        "./core[testing]",
+        *(f"./plugins/{p}[test]" for p in PLUGINS),
+        "pytest>=8",
+        "cookiecutter>=2.4",
+    )
+    session.env["FLAVORKIT_REQUIRE_MLFLOW"] = "1"
+    session.env["FLAVORKIT_STRICT_PLUGINS"] = "1"
+    session.run("pytest", "tests/interop", *session.posargs)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """The end-to-end demo: train, save, inspect, load and predict with every plugin."""
     session.install(*CONSTRAINTS, "./core", *(f"./plugins/{p}" for p in PLUGINS))
@@ -87,7 +103,11 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks (slow; not in the default run). Each prints its figures next to its targets."""
     session.install(
-        *CONSTRAINTS, "./core[serve]", *(f"./plugins/{p}" for p in PLUGINS), "scikit-learn"
+        *CONSTRAINTS,
+        "./core[serve]",
+        *(f"./plugins/{p}" for p in PLUGINS),
+        "scikit-learn",
+        "mlflow==3.17.2",  # the reference each figure is compared with
     )
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         session.run("python", str(script))

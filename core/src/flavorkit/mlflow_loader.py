@@ -52,6 +52,15 @@ def _load_pyfunc(data_path: str, model_config: dict[str, Any] | None = None) -> 
 
     path = Path(data_path).absolute()
     root = next((p for p in (path, *path.parents[:2]) if (p / MLMODEL_FILE_NAME).is_file()), path)
+    from flavorkit.errors import UntrustedModelError
+
     trust = os.environ.get(TRUST_ENV, "").strip().lower() in ("1", "true", "yes")
-    model = load_model(root, trust=trust, model_config=model_config)
+    try:
+        model = load_model(root, trust=trust, model_config=model_config)
+    except UntrustedModelError as e:
+        reason = str(e).split(" If you trust", 1)[0]
+        raise UntrustedModelError(
+            f"{reason} MLflow has no trust argument: if you trust where this model came from, "
+            f"set {TRUST_ENV}=1 in the environment of the process that loads it."
+        ) from None
     return _MLflowModel(model.predictor, model.get_raw_model())
