@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from flavorkit.schema import Array, ColSpec, DataType, Map, Object, Schema, TensorSpec
 from flavorkit.serve.scoring import CSV, JSON, PARQUET
+from flavorkit.serve.strict import FLOAT_MAX, INT_BOUNDS
 from flavorkit.serve.v2 import DATATYPES, TensorMeta, input_tensors, output_tensors
 
 if TYPE_CHECKING:
@@ -32,18 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["build_openapi", "column_schema", "tensor_schema"]
 
 JsonSchema = dict[str, Any]
-
-_INT_RANGE = {
-    "int8": (-(2**7), 2**7 - 1),
-    "int16": (-(2**15), 2**15 - 1),
-    "int32": (-(2**31), 2**31 - 1),
-    "int64": (-(2**63), 2**63 - 1),
-    "uint8": (0, 2**8 - 1),
-    "uint16": (0, 2**16 - 1),
-    "uint32": (0, 2**32 - 1),
-    "uint64": (0, 2**64 - 1),
-}
-_FLOAT_MAX = {"float16": 65504.0, "float32": 3.4028234663852886e38}
 
 
 # -- values -------------------------------------------------------------------------------------
@@ -70,11 +59,11 @@ def _scalar(t: DataType) -> JsonSchema:
 def _numpy_scalar(name: str) -> JsonSchema:
     if name == "bool":
         return {"type": "boolean"}
-    if name in _INT_RANGE:
-        lo, hi = _INT_RANGE[name]
+    if name in INT_BOUNDS:
+        lo, hi = INT_BOUNDS[name]
         return {"type": "integer", "format": name, "minimum": lo, "maximum": hi}
-    if name in _FLOAT_MAX:
-        limit = _FLOAT_MAX[name]
+    if name in FLOAT_MAX:
+        limit = FLOAT_MAX[name]
         return {"type": "number", "format": name, "minimum": -limit, "maximum": limit}
     if name.startswith("float"):
         return {"type": "number", "format": name}

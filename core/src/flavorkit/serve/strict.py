@@ -41,7 +41,9 @@ __all__ = ["check_lossless"]
 
 Check = Callable[[Any], "str | None"]  # a value → None if it converts exactly, else why not
 
-_INT_BOUNDS = {
+#: The exact range of each numpy integer type, and the largest finite value of the small floats:
+#: what a JSON number must fit to convert without loss (the OpenAPI document states them too).
+INT_BOUNDS = {
     "int8": (-(2**7), 2**7 - 1),
     "int16": (-(2**15), 2**15 - 1),
     "int32": (-(2**31), 2**31 - 1),
@@ -51,7 +53,7 @@ _INT_BOUNDS = {
     "uint32": (0, 2**32 - 1),
     "uint64": (0, 2**64 - 1),
 }
-_FLOAT_MAX = {"float16": 65504.0, "float32": 3.4028234663852886e38}
+FLOAT_MAX = {"float16": 65504.0, "float32": 3.4028234663852886e38}
 
 
 def check_lossless(body: Mapping[str, Any], key: str, schema: Schema | None) -> None:
@@ -98,21 +100,21 @@ def _check_for(spec: InputSpec) -> tuple[str, Check] | None:
         label = f"tensor of {dtype.name}"
         if dtype.kind == "b":
             return label, _check_bool
-        if dtype.name in _INT_BOUNDS:
-            return label, _int_check(*_INT_BOUNDS[dtype.name])
-        if dtype.name in _FLOAT_MAX:
-            return label, _float_check(_FLOAT_MAX[dtype.name])
+        if dtype.name in INT_BOUNDS:
+            return label, _int_check(*INT_BOUNDS[dtype.name])
+        if dtype.name in FLOAT_MAX:
+            return label, _float_check(FLOAT_MAX[dtype.name])
         return None
     assert isinstance(spec, ColSpec)
     t = spec.type
     if t is DataType.boolean:
         return "boolean", _check_bool
     if t is DataType.integer:
-        return "integer", _int_check(*_INT_BOUNDS["int32"])
+        return "integer", _int_check(*INT_BOUNDS["int32"])
     if t is DataType.long:
-        return "long", _int_check(*_INT_BOUNDS["int64"])
+        return "long", _int_check(*INT_BOUNDS["int64"])
     if t is DataType.float:
-        return "float", _float_check(_FLOAT_MAX["float32"])
+        return "float", _float_check(FLOAT_MAX["float32"])
     return None
 
 
