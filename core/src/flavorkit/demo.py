@@ -102,6 +102,7 @@ def _onnx() -> Trained:
         model,
         example,
         lambda data: {"scores": data["X"] @ weights + bias},
+        save_options={"onnx_execution_providers": ["CPUExecutionProvider"]},
         note="signature read from the graph",
     )
 
@@ -206,7 +207,8 @@ def _same(a: Any, b: Any, np: Any) -> bool:
 
 def _short(predictions: Any, np: Any) -> str:
     def rounded(values: Any) -> Any:
-        return np.asarray(values, dtype=float).round(2).tolist()
+        array = np.asarray(values)
+        return (array.astype(float).round(2) if array.dtype.kind == "f" else array).tolist()
 
     if isinstance(predictions, dict):
         return "{" + ", ".join(f"{k}: {rounded(v)}" for k, v in predictions.items()) + "}"
