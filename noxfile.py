@@ -19,7 +19,16 @@ CORE_TEST_DEPS = ("./core[test]", "scikit-learn")  # sklearn: requirement-infere
 PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
 
 nox.options.default_venv_backend = "virtualenv"
-nox.options.sessions = ["lint", "typecheck", "core", "conformance", "template", "docs", "interop"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "core",
+    "conformance",
+    "template",
+    "docs",
+    "interop",
+    "demo",
+]
 nox.options.error_on_missing_interpreters = True
 
 
