@@ -23,33 +23,17 @@ import sys
 import tempfile
 import timeit
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from timing import paired_overhead  # benchmarks/timing.py, beside this script
 
 import flavorkit
 
 QUICK = "--quick" in sys.argv
 CPU = ["CPUExecutionProvider"]
 FEATURES = 32
-
-
-def paired_overhead(
-    raw: Callable[[], Any], wrapped: Callable[[], Any], *, repeat: int, number: int
-) -> tuple[float, float, float]:
-    """Medians of raw, wrapped and of their per-round difference, timed alternately so that a
-    slow stretch of the machine hits both."""
-    raw(), wrapped()
-    raws, wraps, diffs = [], [], []
-    for _ in range(repeat):
-        r = timeit.timeit(raw, number=number) / number
-        w = timeit.timeit(wrapped, number=number) / number
-        raws.append(r)
-        wraps.append(w)
-        diffs.append(w - r)
-    return statistics.median(raws), statistics.median(wraps), statistics.median(diffs)
 
 
 def line(label: str, value: str, target: str = "") -> None:

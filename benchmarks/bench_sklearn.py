@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from timing import paired_overhead  # benchmarks/timing.py, beside this script
 
 import flavorkit
 
@@ -36,22 +37,6 @@ QUICK = "--quick" in sys.argv
 def median_seconds(fn: Callable[[], Any], *, repeat: int, number: int = 1) -> float:
     fn()  # warm-up
     return statistics.median(timeit.repeat(fn, repeat=repeat, number=number)) / number
-
-
-def paired_overhead(
-    raw: Callable[[], Any], wrapped: Callable[[], Any], *, repeat: int, number: int
-) -> tuple[float, float, float]:
-    """Medians of raw, wrapped and of their per-round difference, timed alternately so that a
-    slow stretch of the machine hits both."""
-    raw(), wrapped()
-    raws, wraps, diffs = [], [], []
-    for _ in range(repeat):
-        r = timeit.timeit(raw, number=number) / number
-        w = timeit.timeit(wrapped, number=number) / number
-        raws.append(r)
-        wraps.append(w)
-        diffs.append(w - r)
-    return statistics.median(raws), statistics.median(wraps), statistics.median(diffs)
 
 
 def median_of_calls(fn: Callable[[int], Any], *, repeat: int) -> float:
