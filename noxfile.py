@@ -8,6 +8,8 @@ missing entry point) fail here rather than for users.
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -30,6 +32,38 @@ nox.options.sessions = [
     "demo",
 ]
 nox.options.error_on_missing_interpreters = True
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's `chromium` package
+
+
+def _ensure_chromium(session: nox.Session) -> str:
+    """The path of Debian's headless-capable Chromium, installing it with apt-get if missing.
+
+    Sessions that test HTML in a real browser call this first. As root (CI, this machine) a
+    missing browser is installed (``apt-get update`` then ``apt-get install -y chromium``, waiting
+    for another apt run's lock); otherwise the session fails naming the package to install. The
+    path is also exported as ``FLAVORKIT_CHROMIUM`` for the tests.
+    """
+    path = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if path is None:
+        if not hasattr(os, "geteuid") or os.geteuid() != 0:
+            session.error(
+                f"{CHROMIUM} is missing: install Debian's `chromium` package "
+                f"(sudo apt-get install -y chromium), or run this session as root."
+            )
+        lock = ("-o", "DPkg::Lock::Timeout=600")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", *lock, "update", external=True, env=env)
+        session.run(
+            "apt-get", *lock, "install", "-y", "--no-install-recommends", "chromium",
+            external=True, env=env,
+        )  # fmt: skip
+        path = CHROMIUM
+        if not Path(path).exists():
+            session.error(f"apt-get installed `chromium` but {CHROMIUM} is still missing.")
+    session.env["FLAVORKIT_CHROMIUM"] = path
+    return path
 
 
 @nox.session
