@@ -280,9 +280,9 @@ def _options(fn: Callable[..., Any]) -> str:
 
 
 def _cli_commands() -> list[str]:
-    from flavorkit.cli import _parser
+    from flavorkit.cli import build_parser
 
-    for action in _parser()._actions:
+    for action in build_parser()._actions:
         if isinstance(action, argparse._SubParsersAction):
             return list(action.choices)
     return []
@@ -296,7 +296,7 @@ def test_every_cli_command_has_a_help_section() -> None:
         for name in re.findall(r"\.\.\s+flavorkit-help::[ \t]*(\S+)", text)
     }
     commands = _cli_commands()
-    assert commands, "flavorkit.cli._parser() has no subcommands"
+    assert commands, "flavorkit.cli.build_parser() has no subcommands"
     missing = [c for c in commands if c not in documented]
     assert not missing, (
         f"docs/reference/cli.md has no section for flavorkit {missing}: add a heading and "

@@ -667,7 +667,7 @@ def test_serve_fails_fast_with_one_line_on_a_bad_model(
 def test_importing_flavorkit_and_the_cli_imports_no_web_framework() -> None:
     code = (
         "import sys, flavorkit, flavorkit.cli, flavorkit.serve\n"
-        "flavorkit.cli._parser()\n"
+        "flavorkit.cli.build_parser()\n"
         "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

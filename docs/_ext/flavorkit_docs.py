@@ -138,9 +138,9 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 
 def cli_help(command: str | None = None, width: int = HELP_WIDTH) -> str:
     """``flavorkit [command] --help`` as the installed CLI prints it, ``width`` columns wide."""
-    from flavorkit.cli import _parser
+    from flavorkit.cli import build_parser
 
-    parser = _parser()
+    parser = build_parser()
     if command is not None:
         commands = _subcommands(parser)
         if command not in commands:

@@ -1,7 +1,8 @@
-"""The ``flavorkit serve`` subcommand: its arguments and what it runs.
+"""``flavorkit serve``: the scoring server's command-line arguments and what they run.
 
-It lives here, beside the server, so ``flavorkit.cli`` only calls :func:`add_serve_command`; this
-module imports no web framework, so building the parser for another command stays cheap.
+The server itself is :mod:`flavorkit.serve`; this module only turns arguments into a
+:class:`~flavorkit.serve.config.ServeConfig`. Building the parser imports no web framework
+(:mod:`flavorkit.serve.config` is plain Python), so ``flavorkit --help`` stays cheap.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-__all__ = ["add_serve_command"]
+from flavorkit.cli.loading import add_load_arguments, load_options
+
+__all__ = ["register"]
 
 
-def add_serve_command(sub: Any) -> None:
-    """Register ``serve`` on the CLI's subparsers (``sub`` is argparse's ``_SubParsersAction``)."""
-    from flavorkit.cli import _add_load_arguments
+def register(sub: Any) -> None:
+    """Add ``serve`` to the CLI's subparsers (argparse's ``_SubParsersAction``)."""
     from flavorkit.serve.config import DEFAULT_MAX_BODY_SIZE
 
     p: argparse.ArgumentParser = sub.add_parser(
@@ -44,12 +46,11 @@ def add_serve_command(sub: Any) -> None:
         "--model-name", help="the name under /v2/models/ (default: the directory's name)"
     )
     p.add_argument("--no-access-log", action="store_true", help="do not log each request")
-    _add_load_arguments(p)
-    p.set_defaults(run=_cmd_serve)
+    add_load_arguments(p)
+    p.set_defaults(run=run)
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    from flavorkit.cli import _load_options
+def run(args: argparse.Namespace) -> int:
     from flavorkit.serve.config import ServeConfig, parse_size
     from flavorkit.serve.server import serve
 
@@ -59,7 +60,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         trust=args.trust,
-        load_options=_load_options(args),
+        load_options=load_options(args),
         max_body_size=parse_size(args.max_body_size),
         timeout=args.timeout,
         model_name=args.model_name,
