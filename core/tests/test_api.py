@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -25,6 +26,7 @@ from flavorkit.errors import (
     ModelPathError,
     PluginNotFoundError,
     SchemaEnforcementError,
+    TrackingServerError,
     UntrustedModelError,
 )
 from flavorkit.flavor import SavedFlavor
@@ -207,7 +209,12 @@ def test_file_uri_and_missing_model(tmp_path: Path) -> None:
     assert flavorkit.load_native((tmp_path / "m").as_uri()).weights == MODEL.weights
     with pytest.raises(FlavorkitError, match='Could not find an "MLmodel"'):
         flavorkit.load_model(tmp_path / "nope")
-    with pytest.raises(ModelPathError, match="download s3:// models first"):
+
+
+def test_remote_uri_without_mlflow_names_the_extra() -> None:
+    if importlib.util.find_spec("mlflow") is not None:
+        pytest.skip("MLflow is installed here; tests/tracking covers remote URIs with it")
+    with pytest.raises(TrackingServerError, match=r"pip install 'flavorkit\[mlflow\]'"):
         flavorkit.load_model("s3://bucket/model")
 
 

@@ -48,6 +48,11 @@ _LAZY = {
     "PluginNotFoundError": "flavorkit.errors",
     "UntrustedModelError": "flavorkit.errors",
     "ModelPathError": "flavorkit.errors",
+    "ModelURIError": "flavorkit.errors",
+    "TrackingServerError": "flavorkit.errors",
+    # tracking: imports MLflow's client only when called
+    "log_model": "flavorkit.tracking",
+    "ModelInfo": "flavorkit.tracking",
 }
 
 __all__ = [
@@ -65,8 +70,10 @@ __all__ = [
     "MLmodelNotFoundError",
     "Map",
     "Model",
+    "ModelInfo",
     "ModelPathError",
     "ModelSignature",
+    "ModelURIError",
     "Object",
     "ParamSchema",
     "ParamSpec",
@@ -79,6 +86,7 @@ __all__ = [
     "SchemaEnforcementError",
     "SchemaError",
     "TensorSpec",
+    "TrackingServerError",
     "UntrustedModelError",
     "hookimpl",
     "infer_schema",
@@ -86,6 +94,7 @@ __all__ = [
     "list_flavors",
     "load_model",
     "load_native",
+    "log_model",
     "save_model",
 ]
 
@@ -98,10 +107,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         MLmodelError,
         MLmodelNotFoundError,
         ModelPathError,
+        ModelURIError,
         PluginError,
         PluginNotFoundError,
         SchemaEnforcementError,
         SchemaError,
+        TrackingServerError,
         UntrustedModelError,
     )
     from flavorkit.flavor import Flavor, FlavorInfo, SavedFlavor
@@ -122,6 +133,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         TensorSpec,
     )
     from flavorkit.signature import ModelSignature, infer_schema, infer_signature
+    from flavorkit.tracking import ModelInfo, log_model
 
 
 def __getattr__(name: str) -> Any:

@@ -140,7 +140,12 @@ def load_model(
     model_config: Mapping[str, Any] | None = None,
     **load_options: Any,
 ) -> PyFuncModel:
-    """Load a model directory (a path or ``file://`` URI) as a :class:`PyFuncModel`.
+    """Load a model as a :class:`PyFuncModel` from a directory or any model URI.
+
+    ``model_uri`` is a path, a ``file://`` URI, ``runs:/<run_id>/<path>``,
+    ``models:/<name>/<version>``, ``models:/<name>@<alias>``, ``models:/m-<model_id>`` or an
+    artifact URI MLflow's client resolves; remote models are downloaded once into the cache
+    (see :mod:`flavorkit.locations`).
 
     Formats that run code when loaded are refused unless ``trust=True``. ``model_config``
     overrides keys of the flavor's ``python_function.config``. ``load_options`` go to the flavor
@@ -198,20 +203,17 @@ def list_flavors() -> list[FlavorInfo]:
 
 
 def resolve_model_path(model_uri: PathLike) -> Path:
-    """A local path for a model path or ``file://`` URI; other schemes need downloading first."""
-    text = os.fspath(model_uri)
-    if "://" in text or text.startswith(("runs:/", "models:/")):
-        from urllib.parse import unquote, urlparse
-        from urllib.request import url2pathname
+    """A local model directory for a path, a ``file://`` URI or any model URI.
 
-        parsed = urlparse(text)
-        if parsed.scheme != "file":
-            raise ModelPathError(
-                f"{text}: flavorkit loads local paths and file:// URIs; download "
-                f"{parsed.scheme}:// models first (e.g. with mlflow.artifacts.download_artifacts)."
-            )
-        text = url2pathname(unquote(parsed.path))
-    return Path(text).absolute()
+    ``runs:/``, ``models:/`` and artifact URIs (``mlflow-artifacts:/``, ``s3://``...) are
+    downloaded through MLflow's client into flavorkit's download cache
+    (:mod:`flavorkit.locations`); MLflow is imported only then.
+    """
+    from flavorkit import locations
+
+    if locations.is_local(model_uri):
+        return locations.local_path(model_uri)
+    return locations.resolve_model_dir(model_uri)
 
 
 # -- saving helpers -----------------------------------------------------------------------------

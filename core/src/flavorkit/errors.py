@@ -19,8 +19,10 @@ __all__ = [
     "UntrustedModelError",
     "MLmodelError",
     "MLmodelNotFoundError",
+    "ModelURIError",
     "SchemaEnforcementError",
     "SchemaError",
+    "TrackingServerError",
 ]
 
 
@@ -110,3 +112,17 @@ class ModelPathError(FlavorkitError, ValueError):
     """A path is unusable: it leads out of the model directory, or the save target is taken."""
 
     error_code = "INVALID_PARAMETER_VALUE"
+
+
+class ModelURIError(FlavorkitError, ValueError):
+    """A model URI is malformed, or names a run, model, version or alias that does not exist, or
+    an artifact that is not a model; the message names the URI, the tracking URI and what exists.
+    """
+
+    error_code = "RESOURCE_DOES_NOT_EXIST"
+
+
+class TrackingServerError(FlavorkitError):
+    """The tracking server or model registry cannot be reached (or MLflow's client is missing)."""
+
+    error_code = "TEMPORARILY_UNAVAILABLE"
