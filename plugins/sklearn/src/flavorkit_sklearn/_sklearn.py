@@ -32,6 +32,7 @@ from flavorkit.flavor import SavedFlavor
 from flavorkit.mlmodel import PYFUNC_FLAVOR, Model
 from flavorkit.safety import model_file, require_trust
 from flavorkit_sklearn import LOADER_MODULE, PREDICT_FNS, check_serialization_format
+from flavorkit_sklearn._skops_import import import_skops_io
 
 __all__ = ["SklearnPredictor", "load", "save"]
 
@@ -102,7 +103,7 @@ def _dump_skops(model: Any, file: Path, expected: list[str] | None) -> list[str]
     With ``expected`` (the caller's ``skops_trusted_types``), a model needing other types is an
     error, as MLflow's save-time validation makes it; the caller's list is then recorded.
     """
-    import skops.io as sio  # type: ignore[import-untyped,unused-ignore]
+    sio = import_skops_io()
 
     try:
         sio.dump(model, file)
@@ -217,7 +218,7 @@ def _existing(file: Path) -> Path:
 
 
 def _load_skops(file: Path, *, trust: bool, granted: list[str]) -> Any:
-    import skops.io as sio  # type: ignore[import-untyped,unused-ignore]
+    sio = import_skops_io()
 
     try:
         needed = sorted(sio.get_untrusted_types(file=file))
