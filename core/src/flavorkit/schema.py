@@ -15,13 +15,26 @@ column-based signature (``flavorkit info``) stays light.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING, Any, Union
 
+from flavorkit.coercion.params import enforce_param_value
+from flavorkit.datatypes import (
+    AnyType,
+    Array,
+    ColumnType,
+    DataType,
+    Map,
+    Object,
+    ParamType,
+    Property,
+    SparkMLVector,
+    coerce_type,
+    type_from_dict,
+    type_to_dict,
+)
 from flavorkit.errors import SchemaEnforcementError, SchemaError
 
 if TYPE_CHECKING:
@@ -43,199 +56,6 @@ __all__ = [
     "TensorSpec",
 ]
 
-_PY_FLOAT = float  # the enum below shadows the builtin name inside its body
-
-
-class DataType(Enum):
-    """A scalar column type, named as in MLflow's signature JSON."""
-
-    boolean = "boolean"
-    integer = "integer"
-    long = "long"
-    float = "float"
-    double = "double"
-    string = "string"
-    binary = "binary"
-    datetime = "datetime"
-
-    def __repr__(self) -> str:
-        return self.value
-
-    @property
-    def numpy_name(self) -> str:
-        """The numpy dtype name, without importing numpy (``long`` → ``"int64"``)."""
-        return _NUMPY_NAMES[self]
-
-    def to_numpy(self) -> np.dtype[Any]:
-        """The numpy dtype MLflow maps this type to (``string`` → ``<U0``, ``binary`` → ``|S0``)."""
-        import numpy as np
-
-        return np.dtype(_NUMPY_NAMES[self])
-
-    def to_pandas(self) -> Any:
-        """The pandas dtype enforcement casts to (``object`` for string and binary)."""
-        import numpy as np
-
-        if self in (DataType.string, DataType.binary):
-            return np.dtype(object)
-        return self.to_numpy()
-
-    def to_python(self) -> type:
-        """The Python type of one value (``datetime`` → :class:`datetime.date`)."""
-        return _PYTHON_TYPES[self]
-
-
-_NUMPY_NAMES = {
-    DataType.boolean: "bool",
-    DataType.integer: "int32",
-    DataType.long: "int64",
-    DataType.float: "float32",
-    DataType.double: "float64",
-    DataType.string: "str",
-    DataType.binary: "bytes",
-    DataType.datetime: "datetime64[ns]",
-}
-_PYTHON_TYPES: dict[DataType, type] = {
-    DataType.boolean: bool,
-    DataType.integer: int,
-    DataType.long: int,
-    DataType.float: _PY_FLOAT,
-    DataType.double: _PY_FLOAT,
-    DataType.string: str,
-    DataType.binary: bytes,
-    DataType.datetime: _dt.date,
-}
-
-
-@dataclass(frozen=True)
-class Array:
-    """A list whose items all have type ``items``."""
-
-    items: ColumnType
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "items", _coerce_type(self.items, "Array items"))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "array", "items": _type_to_dict(self.items)}
-
-    def __repr__(self) -> str:
-        return f"Array({self.items!r})"
-
-
-@dataclass(frozen=True)
-class Property:
-    """One named, typed field of an :class:`Object`."""
-
-    name: str
-    type: ColumnType
-    required: bool = True
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str):
-            raise SchemaError(f"Property name must be a string, got {type(self.name).__name__}")
-        object.__setattr__(self, "type", _coerce_type(self.type, f"property '{self.name}'"))
-
-    def to_dict(self) -> dict[str, Any]:
-        body = _type_to_dict(self.type)
-        body["required"] = self.required
-        return {self.name: body}
-
-    def __repr__(self) -> str:
-        return f"{self.name}: {self.type!r} ({'required' if self.required else 'optional'})"
-
-
-@dataclass(frozen=True)
-class Object:
-    """A JSON object with known properties; properties are kept sorted by name, as MLflow does."""
-
-    properties: tuple[Property, ...]
-
-    def __init__(self, properties: Sequence[Property]):
-        props = tuple(properties)
-        if not props:
-            raise SchemaError("An Object type needs at least one property.")
-        if not all(isinstance(p, Property) for p in props):
-            raise SchemaError("Object properties must be Property instances.")
-        names = [p.name for p in props]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        if duplicated:
-            raise SchemaError(f"Object has duplicated property names: {duplicated}")
-        object.__setattr__(self, "properties", tuple(sorted(props, key=lambda p: p.name)))
-
-    def to_dict(self) -> dict[str, Any]:
-        properties: dict[str, Any] = {}
-        for prop in self.properties:
-            properties.update(prop.to_dict())
-        return {"type": "object", "properties": properties}
-
-    def __repr__(self) -> str:
-        return "{" + ", ".join(map(repr, self.properties)) + "}"
-
-
-@dataclass(frozen=True)
-class Map:
-    """A JSON object with string keys and values of one type."""
-
-    values: ColumnType
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "values", _coerce_type(self.values, "Map values"))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "map", "values": _type_to_dict(self.values)}
-
-    def __repr__(self) -> str:
-        return f"Map(str -> {self.values!r})"
-
-
-@dataclass(frozen=True)
-class AnyType:
-    """Any JSON-serialisable value, ``None`` included; nothing is checked."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "any"}
-
-    def __repr__(self) -> str:
-        return "Any"
-
-
-@dataclass(frozen=True)
-class SparkMLVector:
-    """Spark ML's vector type: read and written back so Spark-saved signatures survive."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": "sparkml_vector"}
-
-    def __repr__(self) -> str:
-        return "SparkML vector"
-
-
-ColumnType = Union[DataType, Array, Object, Map, AnyType, SparkMLVector]
-_COMPLEX = (Array, Object, Map, AnyType, SparkMLVector)
-
-
-def _coerce_type(value: Any, what: str) -> ColumnType:
-    """Accept a type object or a scalar type name (``"double"``)."""
-    if isinstance(value, (DataType, *_COMPLEX)):
-        return value
-    if isinstance(value, str):
-        try:
-            return DataType(value)
-        except ValueError:
-            pass
-    names = [t.value for t in DataType]
-    raise SchemaError(
-        f"Unsupported type {value!r} for {what}: use a DataType, Array, Object, Map or AnyType, "
-        f"or one of {names}."
-    )
-
-
-def _type_to_dict(t: ColumnType) -> dict[str, Any]:
-    if isinstance(t, DataType):
-        return {"type": t.value}
-    return t.to_dict()
-
 
 @dataclass(frozen=True)
 class ColSpec:
@@ -246,12 +66,12 @@ class ColSpec:
     required: bool = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "type", _coerce_type(self.type, f"column {self.name!r}"))
+        object.__setattr__(self, "type", coerce_type(self.type, f"column {self.name!r}"))
         if self.name is not None and not isinstance(self.name, str):
             raise SchemaError(f"Column names must be strings, got {self.name!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        d = _type_to_dict(self.type)
+        d = type_to_dict(self.type)
         if self.name is not None:
             d["name"] = self.name
         d["required"] = self.required
@@ -432,51 +252,13 @@ def _spec_from_dict(item: Any, index: int) -> InputSpec:
         required = True
     if not isinstance(required, bool):
         raise SchemaError(f"{where}: key 'required' must be true or false, got {required!r}.")
-    return ColSpec(_type_from_dict(item, where), name, required)
+    return ColSpec(type_from_dict(item, where), name, required)
 
 
 def _shape(value: Any, where: str) -> tuple[int, ...]:
     if not isinstance(value, (list, tuple)):
         raise SchemaError(f"{where}: 'shape' must be a list of integers, got {value!r}.")
     return tuple(value)
-
-
-def _type_from_dict(d: Any, where: str) -> ColumnType:
-    """Parse ``{"type": ..., ...}`` (a column, array item, map value or property body)."""
-    if not isinstance(d, dict) or "type" not in d:
-        raise SchemaError(f"{where}: expected an object with a 'type' key, got {d!r}.")
-    kind = d["type"]
-    try:
-        if kind == "array":
-            return Array(_type_from_dict(d.get("items"), f"{where} items"))
-        if kind == "map":
-            return Map(_type_from_dict(d.get("values"), f"{where} values"))
-        if kind == "object":
-            props = d.get("properties")
-            if not isinstance(props, dict):
-                raise SchemaError(f"{where}: 'properties' must be an object, got {props!r}.")
-            return Object([_property_from_dict(n, body, where) for n, body in props.items()])
-        if kind == "any":
-            return AnyType()
-        if kind == "sparkml_vector":
-            return SparkMLVector()
-        return _coerce_type(kind, where)
-    except SchemaError as e:
-        if str(e).startswith(where):
-            raise
-        raise SchemaError(f"{where}: {e}") from None
-
-
-def _property_from_dict(name: str, body: Any, where: str) -> Property:
-    inner = f"{where} property '{name}'"
-    t = _type_from_dict(body, inner)
-    required = body.get("required", True)
-    if not isinstance(required, bool):
-        raise SchemaError(f"{inner}: 'required' must be true or false, got {required!r}.")
-    return Property(name, t, required)
-
-
-ParamType = Union[DataType, Object]
 
 
 @dataclass(frozen=True)
@@ -495,7 +277,7 @@ class ParamSpec:
         object.__setattr__(self, "name", str(self.name))
         t: Any = self.type
         if isinstance(t, str):
-            t = _coerce_type(t, f"param '{self.name}'")
+            t = coerce_type(t, f"param '{self.name}'")
         if not isinstance(t, (DataType, Object)):
             raise SchemaError(
                 f"Param '{self.name}': type must be a scalar DataType or an Object, got {t!r}."
@@ -519,8 +301,6 @@ class ParamSpec:
 
     def validate(self, value: Any) -> Any:
         """Return ``value`` converted to this param's type, or raise SchemaEnforcementError."""
-        from flavorkit.enforce import enforce_param_value
-
         return enforce_param_value(self, value)
 
     def to_dict(self) -> dict[str, Any]:
@@ -532,7 +312,7 @@ class ParamSpec:
             "default": default,
             "shape": list(self.shape) if self.shape is not None else None,
         }
-        d.update(_type_to_dict(self.type))
+        d.update(type_to_dict(self.type))
         return d
 
     @classmethod
@@ -545,9 +325,9 @@ class ParamSpec:
         if missing:
             raise SchemaError(f"{where}: missing keys {sorted(missing)} in {d!r}.")
         if d[key] == "object":
-            t: ParamType = _type_from_dict({**d, "type": "object"}, where)  # type: ignore[assignment]
+            t: ParamType = type_from_dict({**d, "type": "object"}, where)  # type: ignore[assignment]
         else:
-            t = _coerce_type(d[key], where)  # type: ignore[assignment]
+            t = coerce_type(d[key], where)  # type: ignore[assignment]
         shape = d.get("shape")
         if shape is not None:
             shape = _shape(shape, where)
