@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 import yaml
 
-from flavorkit import environment as env
+from flavorkit.environment import inference as env
 from flavorkit.environment import (
     PythonEnv,
     Requirements,
@@ -92,10 +92,10 @@ def fresh_caches(monkeypatch):
     def forbidden():
         raise AssertionError("packages_distributions() was called")
 
-    env._clear_caches()
+    env.clear_caches()
     monkeypatch.setattr(importlib.metadata, "packages_distributions", forbidden)
     yield
-    env._clear_caches()
+    env.clear_caches()
 
 
 @pytest.fixture(scope="module")
