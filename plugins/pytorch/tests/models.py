@@ -187,3 +187,25 @@ def pair(n: int = 4) -> dict[str, np.ndarray]:
         "numbers": rng.normal(size=(n, 3)).astype(np.float32),
         "codes": rng.integers(0, 5, size=n).astype(np.int64),
     }
+
+
+def sequential_stack(hidden: int = 3) -> nn.Sequential:
+    """A module-level factory for a Sequential, the module its class alone cannot rebuild."""
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+
+def two_halves() -> nn.Module:
+    """A bare Module holding two buffers, which only a factory can rebuild."""
+    module = nn.Module()
+    module.register_buffer("low", torch.zeros(4))
+    module.register_buffer("high", torch.zeros(4))
+    return module
+
+
+def half_and_steps() -> nn.Module:
+    """A bare Module with a float16 and an int64 buffer, which only a factory can rebuild."""
+    module = nn.Module()
+    module.register_buffer("f16", torch.zeros(3, 2).half())
+    module.register_buffer("steps", torch.zeros(3, dtype=torch.int64))
+    return module

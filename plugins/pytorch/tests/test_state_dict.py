@@ -19,8 +19,10 @@ from models import (
     TiedLM,
     WithBuffer,
     frame,
+    half_and_steps,
     mlp,
     tied_lm,
+    two_halves,
 )
 
 import flavorkit
@@ -143,7 +145,11 @@ def test_views_of_one_memory_are_saved_as_copies_with_a_warning(tmp_path: Path) 
     model.register_buffer("high", base[4:])
     with pytest.warns(UserWarning, match="different views of the same memory"):
         flavorkit.save_model(
-            model, tmp_path / "m", flavor="pytorch", serialization_format="state_dict"
+            model,
+            tmp_path / "m",
+            flavor="pytorch",
+            serialization_format="state_dict",
+            model_factory=two_halves,
         )
     loaded = flavorkit.load_native(tmp_path / "m", model_factory=lambda: model)
     assert loaded.low.tolist() == [0, 1, 2, 3] and loaded.high.tolist() == [4, 5, 6, 7]
@@ -238,7 +244,11 @@ def test_an_exact_round_trip_of_float16_and_int_tensors(tmp_path: Path) -> None:
         warnings.simplefilter("error", UserWarning)
         warnings.filterwarnings("ignore", message=".*local version label")
         flavorkit.save_model(
-            model, tmp_path / "m", flavor="pytorch", serialization_format="state_dict"
+            model,
+            tmp_path / "m",
+            flavor="pytorch",
+            serialization_format="state_dict",
+            model_factory=half_and_steps,
         )
     fresh = torch.nn.Module()
     fresh.register_buffer("f16", torch.zeros(3, 2).half())

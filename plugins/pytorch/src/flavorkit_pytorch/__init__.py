@@ -52,7 +52,7 @@ LOADER_MODULE = "mlflow.pytorch"
 #: The serialization formats; the first is the default when an example to trace is given.
 SERIALIZATION_FORMATS = ("pt2", "state_dict", "pickle")
 #: The keyword options :meth:`PyTorchFlavor.save` accepts (``flavorkit.save_model(**options)``).
-SAVE_OPTIONS = ("serialization_format", "export_example", "init_kwargs")
+SAVE_OPTIONS = ("serialization_format", "export_example", "init_kwargs", "model_factory")
 #: The keyword options :meth:`PyTorchFlavor.load` accepts (``flavorkit.load_model(**options)``).
 LOAD_OPTIONS = ("device", "model_class", "model_factory")
 
@@ -78,7 +78,14 @@ class PyTorchFlavor(Flavor):
       takes (DataFrame, ndarray, tensor, dict of arrays for forward's keyword arguments, tuple
       for its positional ones). By default, the data of ``save_model(input_example=...)``.
     * ``init_kwargs``: for ``state_dict``, the JSON-able keyword arguments that rebuild the model,
-      ``type(model)(**init_kwargs)``.
+      ``type(model)(**init_kwargs)`` (or ``model_factory(**init_kwargs)``).
+    * ``model_factory``: for ``state_dict``, a module-level function (recorded by name) that
+      builds the module, for modules their class alone cannot rebuild (``torch.nn.Sequential``,
+      ``ModuleList``, anything whose layers are constructor arguments).
+
+    A ``state_dict`` save checks, before writing anything, that the recorded class or factory
+    rebuilds a module the weights fit exactly (built on the ``meta`` device, no weights
+    allocated); when it does not, the save fails and says what to do instead.
 
     Load options (keywords of :func:`flavorkit.load_model` / :func:`flavorkit.load_native`):
 
@@ -106,6 +113,7 @@ class PyTorchFlavor(Flavor):
         serialization_format: str | None = None,
         export_example: Any = None,
         init_kwargs: dict[str, Any] | None = None,
+        model_factory: Any = None,
         input_example: Any = None,
         **options: Any,
     ) -> SavedFlavor:
@@ -130,6 +138,7 @@ class PyTorchFlavor(Flavor):
             export_example=export_example,
             input_example=input_example,
             init_kwargs=init_kwargs,
+            model_factory=model_factory,
         )
 
     def load(

@@ -74,6 +74,7 @@ def save(
     export_example: Any,
     input_example: Any,
     init_kwargs: Any,
+    model_factory: Any = None,
 ) -> SavedFlavor:
     """Write the model into ``path`` and return its MLmodel sections (see the module doc)."""
     _check_model(model)
@@ -85,10 +86,11 @@ def save(
             "without them and cannot take them at predict time. Save it as 'state_dict' or "
             "'pickle' to pass params to forward, or leave the params out of the example."
         )
-    if init_kwargs is not None and fmt != "state_dict":
-        raise ValueError(
-            f"pytorch: init_kwargs applies only to serialization_format='state_dict', not {fmt!r}."
-        )
+    for name, value in (("init_kwargs", init_kwargs), ("model_factory", model_factory)):
+        if value is not None and fmt != "state_dict":
+            raise ValueError(
+                f"pytorch: {name} applies only to serialization_format='state_dict', not {fmt!r}."
+            )
     if export_example is not None and fmt != "pt2":
         raise ValueError(
             f"pytorch: export_example is what torch.export traces for serialization_format='pt2'; "
@@ -108,7 +110,7 @@ def save(
     elif fmt == "state_dict":
         from flavorkit_pytorch._state_dict import save_state_dict
 
-        conf.update(save_state_dict(model, data, init_kwargs))
+        conf.update(save_state_dict(model, data, init_kwargs, model_factory))
     else:
         _save_pickle(model, data)
     pyfunc: dict[str, Any] = {"data": DATA_DIR, "config": {"device": None}}

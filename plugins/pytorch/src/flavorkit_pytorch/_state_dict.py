@@ -6,6 +6,8 @@ Files and keys::
     pytorch:
       model_class: pkg.nets:Classifier      # module:QualName, imported only with trust=True
       init_kwargs: {hidden: 64}             # JSON-able; the module is Classifier(**init_kwargs)
+      # or, for a module its class alone cannot rebuild (torch.nn.Sequential, a ModuleList...):
+      model_factory: pkg.nets:build_model   # a module-level function; build_model(**init_kwargs)
       tied_weights: {head.weight: embed.weight}   # only when tensors are shared
 
 **Why safetensors.** The file is a JSON header and raw tensor bytes: reading it runs no code and
@@ -25,6 +27,13 @@ used, never copied, and loading a 400 MB model takes milliseconds. A constructor
 on ``meta``, or a module whose non-persistent buffers the file does not hold, is built normally
 instead (its initial weights are then allocated and thrown away).
 
+**What is saved can be loaded.** Before anything is written, the module is rebuilt the way a
+load will rebuild it -- ``model_class(**init_kwargs)`` or ``model_factory(**init_kwargs)`` -- on
+the ``meta`` device (no weights are allocated), and its state dict must have exactly the saved
+names, shapes and dtypes. A ``torch.nn.Sequential(Linear(4, 3), ReLU(), Linear(3, 1))``, whose
+layers are constructor arguments, fails here rather than at deployment, with the ways out: pt2
+(the default), a ``model_factory``, or a module class of your own built from its init arguments.
+
 **Trust.** Importing ``model_class`` runs that module's code, so it needs ``trust=True``; the
 caller may instead pass ``model_class=`` (built with the recorded ``init_kwargs``) or
 ``model_factory=`` (a zero-argument function returning the module), which import nothing.
@@ -35,6 +44,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -45,7 +55,14 @@ import torch
 from flavorkit.errors import FlavorkitError
 from flavorkit.safety import require_trust
 
-__all__ = ["FILE_NAME", "class_ref", "load_state_dict", "save_state_dict"]
+__all__ = [
+    "FILE_NAME",
+    "check_rebuilds",
+    "class_ref",
+    "factory_ref",
+    "load_state_dict",
+    "save_state_dict",
+]
 
 FILE_NAME = "model.safetensors"
 
@@ -56,20 +73,137 @@ FILE_NAME = "model.safetensors"
 
 
 def save_state_dict(
-    model: torch.nn.Module, data_dir: Path, init_kwargs: Mapping[str, Any] | None
+    model: torch.nn.Module,
+    data_dir: Path,
+    init_kwargs: Mapping[str, Any] | None,
+    model_factory: Callable[..., Any] | None = None,
 ) -> dict[str, Any]:
-    """Write ``data/model.safetensors``; return the flavor keys that rebuild the module."""
+    """Write ``data/model.safetensors``; return the flavor keys that rebuild the module.
+
+    Raises ValueError, before writing anything, when those keys cannot rebuild ``model``.
+    """
     from safetensors.torch import save_file
 
-    cls = type(model)
-    ref = class_ref(cls)
-    kwargs = _check_init_kwargs(cls, ref, init_kwargs)
-    tensors, ties = _untie(model.state_dict())
+    if model_factory is None:
+        builder: Callable[..., Any] = type(model)
+        key, ref = "model_class", class_ref(type(model))
+    else:
+        builder = model_factory
+        key, ref = "model_factory", factory_ref(model_factory)
+    kwargs = _check_init_kwargs(builder, ref, init_kwargs)
+    state = model.state_dict()
+    check_rebuilds(model, state, lambda: builder(**kwargs), f"{ref}(**{kwargs})", key)
+    tensors, ties = _untie(state)
     save_file(tensors, str(data_dir / FILE_NAME), metadata={"format": "pt", **ties})
-    keys: dict[str, Any] = {"model_class": ref, "init_kwargs": kwargs}
+    keys: dict[str, Any] = {key: ref, "init_kwargs": kwargs}
     if ties:
         keys["tied_weights"] = ties
     return keys
+
+
+def check_rebuilds(
+    model: torch.nn.Module,
+    state: Mapping[str, torch.Tensor],
+    build: Callable[[], Any],
+    how: str,
+    key: str,
+) -> None:
+    """A ValueError unless ``build()`` makes a module whose state dict fits ``state`` exactly.
+
+    The module is built on the meta device, so no weights are allocated; a constructor that
+    cannot run there (it computes with tensor values) is built normally, as a load would.
+    """
+    try:
+        rebuilt = _build(build, meta=True)
+    except Exception as e:
+        raise ValueError(
+            f"pytorch: serialization_format='state_dict' rebuilds the model as {how} when it is "
+            f"loaded, and that fails here ({type(e).__name__}: {e}). {_ways_out(model, key)}"
+        ) from None
+    expected = {name: (tuple(t.shape), t.dtype) for name, t in rebuilt.state_dict().items()}
+    saved = {name: (tuple(t.shape), t.dtype) for name, t in state.items()}
+    if expected == saved:
+        return
+    missing = sorted(set(saved) - set(expected))
+    unexpected = sorted(set(expected) - set(saved))
+    differ = sorted(n for n in set(saved) & set(expected) if saved[n] != expected[n])
+    problems = []
+    if missing:
+        problems.append(f"it has no place for {_few(missing)}")
+    if unexpected:
+        problems.append(f"it expects {_few(unexpected)}, which the model does not have")
+    if differ:
+        n = differ[0]
+        problems.append(
+            f"{_few(differ)} differ in shape or dtype (e.g. {n!r}: saved "
+            f"{_spec(saved[n])}, rebuilt {_spec(expected[n])})"
+        )
+    raise ValueError(
+        f"pytorch: serialization_format='state_dict' cannot rebuild this "
+        f"{type(model).__name__}: the module {how} builds to hold the weights does not fit them "
+        f"({'; '.join(problems)}). {_ways_out(model, key)}"
+    )
+
+
+def _ways_out(model: torch.nn.Module, key: str) -> str:
+    why = ""
+    if isinstance(model, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)):
+        why = (
+            f"A {type(model).__name__} takes its layers as constructor arguments, so its class "
+            "alone cannot rebuild it. "
+        )
+    fix = (
+        "give the recorded model_factory the init_kwargs that rebuild this model"
+        if key == "model_factory"
+        else "pass init_kwargs={...} with the constructor arguments that rebuild it"
+    )
+    return (
+        f"{why}Save it with serialization_format='pt2' (the default with an input example), "
+        "or pass model_factory=<a module-level function returning the module> (called with "
+        f"init_kwargs), or wrap it in a module class of your own; or {fix}."
+    )
+
+
+def _few(names: list[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:4])
+    return shown + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+
+
+def _spec(spec: tuple[tuple[int, ...], torch.dtype]) -> str:
+    shape, dtype = spec
+    return f"{list(shape)} {str(dtype).removeprefix('torch.')}"
+
+
+def factory_ref(factory: Any) -> str:
+    """``module:QualName`` of a module-level function (or class) that builds the module."""
+    if not callable(factory):
+        raise TypeError(
+            f"pytorch: model_factory must be a function returning the module, got "
+            f"{type(factory).__name__}."
+        )
+    module = getattr(factory, "__module__", None)
+    qualname = getattr(factory, "__qualname__", None)
+    if not module or not qualname or "<" in qualname:
+        raise ValueError(
+            f"pytorch: model_factory={factory!r} is recorded by name so a load can call it; "
+            "a lambda, a nested function or a callable object has no importable name. Define a "
+            "function at module level."
+        )
+    _check_importable(factory, module, qualname)
+    return f"{module}:{qualname}"
+
+
+def _check_importable(obj: Any, module: str, qualname: str) -> None:
+    """A ValueError unless ``module:qualname`` names ``obj`` itself (what a load will import)."""
+    found: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    if found is not obj and module != "__main__":
+        raise ValueError(
+            f"pytorch: {module}:{qualname} does not name {obj!r} (it is shadowed or created "
+            "dynamically), so a load could not import it back. Define it at module level under "
+            "its own name."
+        )
 
 
 def class_ref(cls: type) -> str:
@@ -94,13 +228,14 @@ def class_ref(cls: type) -> str:
             UserWarning,
             stacklevel=5,
         )
+    _check_importable(cls, module, qualname)
     return f"{module}:{qualname}"
 
 
 def _check_init_kwargs(
-    cls: type, ref: str, init_kwargs: Mapping[str, Any] | None
+    cls: Callable[..., Any], ref: str, init_kwargs: Mapping[str, Any] | None
 ) -> dict[str, Any]:
-    """The constructor arguments as a JSON-able dict that ``cls`` accepts."""
+    """The constructor (or factory) arguments as a JSON-able dict that ``cls`` accepts."""
     if init_kwargs is None:
         init_kwargs = {}
     if not isinstance(init_kwargs, Mapping):
@@ -137,7 +272,7 @@ def _check_init_kwargs(
     return kwargs
 
 
-def _required_parameters(cls: type, given: Mapping[str, Any]) -> list[str]:
+def _required_parameters(cls: Callable[..., Any], given: Mapping[str, Any]) -> list[str]:
     try:
         params = inspect.signature(cls).parameters.values()
     except (TypeError, ValueError):
@@ -217,14 +352,15 @@ def load_state_dict(
     """Rebuild the module and map the weights of ``file`` into it (see the module doc)."""
     from safetensors.torch import load_file
 
-    ref = conf.get("model_class")
+    key = "model_factory" if conf.get("model_factory") is not None else "model_class"
+    ref = conf.get(key)
     init_kwargs = conf.get("init_kwargs") or {}
     if not isinstance(init_kwargs, Mapping):
         raise FlavorkitError(
             f"{file.parent.parent}: MLmodel key 'pytorch.init_kwargs' must be a mapping, got "
             f"{init_kwargs!r}."
         )
-    build = _builder(file, ref, dict(init_kwargs), trust, model_class, model_factory)
+    build = _builder(file, key, ref, dict(init_kwargs), trust, model_class, model_factory)
     try:
         weights = load_file(str(file), device=str(device))
     except Exception as e:
@@ -245,6 +381,7 @@ def load_state_dict(
 
 def _builder(
     file: Path,
+    key: str,
     ref: Any,
     init_kwargs: dict[str, Any],
     trust: bool,
@@ -252,7 +389,7 @@ def _builder(
     model_factory: Any,
 ) -> Callable[[], Any]:
     """A function building the empty module: the caller's factory or class, else the recorded
-    class, imported only with trust."""
+    class or factory, imported only with trust."""
     if model_class is not None and model_factory is not None:
         raise TypeError("pytorch: pass model_class= or model_factory=, not both.")
     if model_factory is not None:
@@ -274,26 +411,29 @@ def _builder(
             f"{file.parent.parent}: MLmodel key 'pytorch.model_class' is missing, so the module "
             "cannot be rebuilt; pass model_class= or model_factory= to load the weights."
         )
+    what = "class" if key == "model_class" else "function"
     require_trust(
         trust,
         file,
-        f"its module is rebuilt from the class {ref} named in MLmodel (pytorch.model_class), "
+        f"its module is rebuilt by the {what} {ref} named in MLmodel (pytorch.{key}), "
         "and importing a module runs its code. To build it yourself instead, pass "
         f"model_class=<the class> or model_factory=<a function returning the module>",
     )
-    cls = _import_class(ref, file)
-    return lambda: cls(**init_kwargs)
+    builder = _import_ref(ref, file, key)
+    return lambda: builder(**init_kwargs)
 
 
-def _import_class(ref: str, file: Path) -> type:
+def _import_ref(ref: str, file: Path, key: str) -> Any:
+    """The module class or factory function ``module:QualName`` names."""
     module_name, colon, qualname = ref.partition(":")
-    where = f"{file.parent.parent}: MLmodel key 'pytorch.model_class' ({ref!r})"
+    where = f"{file.parent.parent}: MLmodel key 'pytorch.{key}' ({ref!r})"
     if not colon or not module_name or not qualname:
         raise FlavorkitError(f"{where} is not of the form 'module:QualName'.")
     if module_name == "__main__":
         raise FlavorkitError(
-            f"{where} names a class of the script that saved the model, which cannot be "
-            f"imported here; pass model_class={qualname} (the class itself)."
+            f"{where} names a {'class' if key == 'model_class' else 'function'} of the script "
+            f"that saved the model, which cannot be imported here; pass "
+            f"{'model_class' if key == 'model_class' else 'model_factory'}={qualname} itself."
         )
     try:
         obj: Any = importlib.import_module(module_name)
@@ -304,8 +444,10 @@ def _import_class(ref: str, file: Path) -> type:
             f"{where} cannot be imported ({type(e).__name__}: {e}). Install the package that "
             "defines it, or pass model_class= / model_factory=."
         ) from e
-    if not (isinstance(obj, type) and issubclass(obj, torch.nn.Module)):
+    if key == "model_class" and not (isinstance(obj, type) and issubclass(obj, torch.nn.Module)):
         raise FlavorkitError(f"{where} is {obj!r}, not a torch.nn.Module subclass.")
+    if not callable(obj):
+        raise FlavorkitError(f"{where} is {obj!r}, which cannot be called to build the module.")
     return obj
 
 
