@@ -4,9 +4,11 @@
 missing values included, keep every column and every value, and hand back ``df`` itself when each
 column already has its declared type's dtype (no copy).
 
-Columns are named (str or int labels): a positional frame infers an unnamed schema, whose inputs
-are always required, so ``pd.NA`` in its integer columns is rejected as MLflow rejects it (see
-``test_positional_frame_with_na_in_an_int_column`` in test_enforce.py).
+Columns are named (str or int labels; a positional frame's labels 0..n-1 are integer names, as
+MLflow infers them), so a column with missing values is optional and ``pd.NA`` in it passes. A
+hand-written *unnamed* schema's inputs are always required, and there ``pd.NA`` in an integer
+column is rejected as MLflow rejects it (``test_positional_frame_with_na_in_an_int_column`` in
+test_enforce.py).
 """
 
 from __future__ import annotations

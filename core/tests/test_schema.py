@@ -91,10 +91,16 @@ def test_object_properties_sorted_and_equal_regardless_of_order() -> None:
     assert [p.name for p in a.properties] == ["a", "z"]
 
 
-def test_integer_names_written_by_mlflow_read_as_strings() -> None:
-    # MLflow's infer_signature(pd.DataFrame(np.zeros((2, 2)))) writes "name": 0, 1
-    schema = Schema.from_json('[{"type": "double", "name": 0}, {"type": "double", "name": 1}]')
-    assert schema.input_names() == ["0", "1"]
+def test_integer_names_written_by_mlflow_read_as_integers() -> None:
+    # MLflow's infer_signature(pd.DataFrame(np.zeros((2, 2)))) writes "name": 0, 1; MLflow 3.17.2
+    # reads them back as the integers 0 and 1, and so do we, so the text round-trips unchanged.
+    text = (
+        '[{"type": "double", "name": 0, "required": true}, '
+        '{"type": "double", "name": 1, "required": true}]'
+    )
+    schema = Schema.from_json(text)
+    assert schema.input_names() == [0, 1]
+    assert schema.to_json() == text
 
 
 def test_complex_type_missing_required_reads_as_required() -> None:

@@ -44,6 +44,7 @@ _LAZY = {
     "load_model": "flavorkit.api",
     "load_native": "flavorkit.api",
     "list_flavors": "flavorkit.api",
+    "set_signature": "flavorkit.api",
     "PluginError": "flavorkit.errors",
     "PluginNotFoundError": "flavorkit.errors",
     "UntrustedModelError": "flavorkit.errors",
@@ -96,10 +97,11 @@ __all__ = [
     "load_native",
     "log_model",
     "save_model",
+    "set_signature",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from flavorkit.api import list_flavors, load_model, load_native, save_model
+    from flavorkit.api import list_flavors, load_model, load_native, save_model, set_signature
     from flavorkit.errors import (
         EnvironmentSpecError,
         FlavorkitError,

@@ -24,7 +24,14 @@ from flavorkit.plugins import get_registry
 from flavorkit.pyfunc import PyFuncModel
 from flavorkit.signature import ModelSignature
 
-__all__ = ["list_flavors", "load_model", "load_native", "resolve_model_path", "save_model"]
+__all__ = [
+    "list_flavors",
+    "load_model",
+    "load_native",
+    "resolve_model_path",
+    "save_model",
+    "set_signature",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -202,6 +209,30 @@ def list_flavors() -> list[FlavorInfo]:
     return get_registry().flavors()
 
 
+def set_signature(model_uri: PathLike, signature: ModelSignature) -> None:
+    """Replace the signature recorded in a saved model's ``MLmodel``, as MLflow's does.
+
+    ``model_uri`` is a model directory (or ``file://`` URI). The file is rewritten atomically
+    with every other key kept; the new signature is enforced from then on
+    (``is_signature_from_type_hint`` becomes false, as in MLflow).
+    """
+    given: Any = signature  # checked: callers porting from MLflow may pass anything
+    if not isinstance(given, ModelSignature):
+        from flavorkit.errors import SchemaError
+
+        raise SchemaError(
+            f"set_signature takes a flavorkit ModelSignature, got {type(given).__name__}; "
+            "build one with ModelSignature(...) or infer_signature(...)."
+        )
+    signature.to_dict()  # refuses an empty signature before anything is written
+    root = resolve_model_path(model_uri)
+    meta = Model.load(root)
+    meta.signature = signature
+    meta.is_signature_from_type_hint = False
+    meta.type_hint_from_example = False
+    meta.save(root if root.is_dir() else root.parent)
+
+
 def resolve_model_path(model_uri: PathLike) -> Path:
     """A local model directory for a path, a ``file://`` URI or any model URI.
 
@@ -233,10 +264,11 @@ def _infer_signature(
 ) -> ModelSignature | None:
     """Run the in-memory model on its example; a failure warns and saves no signature.
 
-    An output that has no signature type (a tuple of tensors, say) still records the inputs and
-    params, so the input keeps being checked.
+    An output that has no signature type (a tuple of tensors, say) is recorded as Any, as MLflow
+    does, so the inputs and params keep being checked.
     """
     from flavorkit.errors import SchemaError
+    from flavorkit.schema import AnyType, ColSpec, Schema
     from flavorkit.signature import (
         infer_param_schema,
         infer_schema,
@@ -250,10 +282,15 @@ def _infer_signature(
         try:
             return infer_signature_from_prediction(data, prediction, params)
         except SchemaError as e:
-            signature = ModelSignature(infer_schema(data), None, infer_param_schema(params) or None)
+            # as MLflow: the inputs keep being checked, and the output is recorded as Any
+            any_output = Schema([ColSpec(AnyType())])
+            signature = ModelSignature(
+                infer_schema(data), any_output, infer_param_schema(params) or None
+            )
             warnings.warn(
-                f"flavorkit: the model's output has no signature type ({e}); only the inputs "
-                "are recorded. Pass signature= to describe the outputs.",
+                f"flavorkit: the model's output has no signature type ({e}); the inputs are "
+                "recorded and the output as Any, as MLflow does. Pass signature= to describe "
+                "the outputs.",
                 UserWarning,
                 stacklevel=3,
             )
@@ -303,7 +340,9 @@ def _with_example_params(signature: ModelSignature, example: Any) -> ModelSignat
         return signature
     from flavorkit.signature import infer_param_schema
 
-    return replace(signature, params=infer_param_schema(example[1]) or None)
+    return ModelSignature(
+        signature.inputs, signature.outputs, infer_param_schema(example[1]) or None
+    )
 
 
 def _is_params_tuple(example: Any) -> bool:

@@ -78,6 +78,24 @@ class DataType(Enum):
         """The Python type of one value (``datetime`` → :class:`datetime.date`)."""
         return _PYTHON_TYPES[self]
 
+    @classmethod
+    def check_type(cls, data_type: DataType, value: Any) -> bool:
+        """Whether ``value`` is exactly a value of ``data_type``, as MLflow's check decides.
+
+        The value's own type must be the type's numpy scalar type or Python type (``np.int64``
+        or ``int`` for ``long``; ``bool`` is not an ``int`` here); ``datetime`` also takes
+        :class:`datetime.datetime` and ``np.datetime64``, ``binary`` also ``bytearray``. No
+        conversion is attempted: this answers "is it already that type", not "would it convert".
+        """
+        import numpy as np
+
+        exact: set[type] = {np.dtype(_NUMPY_NAMES[data_type]).type, _PYTHON_TYPES[data_type]}
+        if data_type is DataType.datetime:
+            exact |= {_dt.datetime, np.datetime64}
+        elif data_type is DataType.binary:
+            exact.add(bytearray)
+        return type(value) in exact
+
 
 _NUMPY_NAMES = {
     DataType.boolean: "bool",

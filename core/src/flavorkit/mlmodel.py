@@ -13,14 +13,16 @@ is wrong; nothing else escapes from :meth:`Model.load`.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, overload
 
 from flavorkit.errors import FlavorkitError, MLmodelError, MLmodelNotFoundError
+from flavorkit.schema import ParamSchema, Schema
 from flavorkit.signature import ModelSignature
 
 __all__ = ["MLMODEL_FILE_NAME", "Model", "PyFuncFlavor"]
@@ -57,6 +59,8 @@ class Model:
     metadata: dict[str, Any] | None = None
     prompts: list[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # the directory this file was loaded from, so load_input_example() needs no path
+    _model_dir: Path | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- flavors ---------------------------------------------------------------------------------
 
@@ -98,10 +102,72 @@ class Model:
             d["model_size_bytes"] = self.model_size_bytes
         return d
 
-    def to_yaml(self) -> str:
+    @overload
+    def to_yaml(self, stream: None = None) -> str: ...
+    @overload
+    def to_yaml(self, stream: IO[str]) -> None: ...
+    def to_yaml(self, stream: IO[str] | None = None) -> str | None:
+        """The YAML text MLflow writes; written to ``stream`` (returning None) when one is given."""
         import yaml
 
-        return yaml.safe_dump(self.to_dict(), default_flow_style=False)
+        text: str | None = yaml.safe_dump(self.to_dict(), stream=stream, default_flow_style=False)
+        return text
+
+    def to_json(self) -> str:
+        """The same mapping as JSON, as MLflow's ``Model.to_json``."""
+        return json.dumps(self.to_dict())
+
+    # -- MLflow's accessors ----------------------------------------------------------------------
+
+    def get_input_schema(self) -> Schema | None:
+        """The signature's input schema, or None (no signature, or no inputs in it)."""
+        return self.signature.inputs if self.signature is not None else None
+
+    def get_output_schema(self) -> Schema | None:
+        """The signature's output schema, or None."""
+        return self.signature.outputs if self.signature is not None else None
+
+    def get_params_schema(self) -> ParamSchema | None:
+        """The signature's param schema, or None."""
+        return self.signature.params if self.signature is not None else None
+
+    def load_input_example(self, path: str | os.PathLike[str] | None = None) -> Any:
+        """The saved input example's data, typed by the input schema; None if there is none.
+
+        ``path`` is the model directory; it defaults to the one this file was loaded from. As in
+        MLflow, only the data is returned (see :meth:`load_input_example_params` for the params)
+        and a missing example file raises (:class:`~flavorkit.errors.InputExampleError`).
+        """
+        from flavorkit.examples import load_input_example
+
+        example = load_input_example(
+            self._example_dir(path), self.saved_input_example_info, self.get_input_schema()
+        )
+        if example is not None and _example_has_params(self.saved_input_example_info):
+            return example[0]
+        return example
+
+    def load_input_example_params(self, path: str | os.PathLike[str] | None = None) -> Any:
+        """The params saved with the input example (a ``(data, params)`` example), or None."""
+        from flavorkit.examples import load_input_example
+
+        if not _example_has_params(self.saved_input_example_info):
+            return None
+        example = load_input_example(
+            self._example_dir(path), self.saved_input_example_info, self.get_input_schema()
+        )
+        return example[1]
+
+    def _example_dir(self, path: str | os.PathLike[str] | None) -> Path:
+        if path is not None:
+            p = Path(path)
+            return p.parent if p.name == MLMODEL_FILE_NAME and p.is_file() else p
+        if self._model_dir is None:
+            raise MLmodelError(
+                "this Model was not loaded from a directory, so pass the model directory: "
+                "model.load_input_example('path/to/model')."
+            )
+        return self._model_dir
 
     @classmethod
     def from_dict(cls, d: Any, *, path: str | None = None) -> Model:
@@ -134,7 +200,9 @@ class Model:
                         key=f"signature.{part}",
                     )
             try:
-                signature = ModelSignature.from_dict(sig)
+                # an all-null block (flavorkit 0.1 could write one) reads as no signature
+                if any(sig.get(part) is not None for part in ("inputs", "outputs", "params")):
+                    signature = ModelSignature.from_dict(sig)
             except FlavorkitError as e:
                 key, _, message = str(e).partition(": ")
                 raise MLmodelError(message, path=path, key=key) from None
@@ -198,7 +266,9 @@ class Model:
             ) from None
         except OSError as e:
             raise MLmodelError(f"cannot be read: {e.strerror}", path=str(file)) from None
-        return cls.from_yaml(raw, path=str(file))
+        model = cls.from_yaml(raw, path=str(file))
+        model._model_dir = file.parent
+        return model
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``MLmodel`` into directory ``path`` (or to ``path`` if it names the file).
@@ -213,7 +283,17 @@ class Model:
         return file
 
 
-_KNOWN_KEYS = frozenset(f for f in Model.__dataclass_fields__ if f != "extra")
+_KNOWN_KEYS = frozenset(
+    f for f in Model.__dataclass_fields__ if f != "extra" and not f.startswith("_")
+)
+
+
+def _example_has_params(info: Mapping[str, Any] | None) -> bool:
+    """Whether the example was saved as ``(data, params)`` (MLflow writes the string 'true')."""
+    value = None if info is None else info.get("params")
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "0", "no")
+    return bool(value)
 
 
 class _Reader:

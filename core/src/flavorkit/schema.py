@@ -16,7 +16,8 @@ column-based signature (``flavorkit info``) stays light.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import numbers
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
@@ -59,16 +60,29 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ColSpec:
-    """One column: its type, its name (``None`` when positional) and whether it is required."""
+    """One column: its type, its name (``None`` when positional) and whether it is required.
+
+    A name is a string or, as in MLflow, an integer: the label of a frame column such as ``0``.
+    Integer names are written as JSON numbers (``"name": 0``) and read back as integers.
+    """
 
     type: ColumnType
-    name: str | None = None
+    name: str | int | None = None
     required: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", coerce_type(self.type, f"column {self.name!r}"))
-        if self.name is not None and not isinstance(self.name, str):
-            raise SchemaError(f"Column names must be strings, got {self.name!r}")
+        name: Any = self.name
+        if name is not None and not isinstance(name, str):
+            if isinstance(name, bool) or not isinstance(name, numbers.Integral):
+                raise SchemaError(
+                    f"Column names must be strings or integers, got {type(name).__name__} {name!r}."
+                )
+            object.__setattr__(self, "name", int(name))  # a numpy integer label -> int
+        if not isinstance(self.required, bool):
+            raise SchemaError(
+                f"Column {name!r}: required must be True or False, got {self.required!r}."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         d = type_to_dict(self.type)
@@ -134,13 +148,23 @@ class TensorSpec:
 
 
 InputSpec = Union[ColSpec, TensorSpec]
+InputName = Union[str, int]
 
 
 class Schema:
     """A non-empty list of column specs or of tensor specs: what a model takes or returns."""
 
     def __init__(self, inputs: Sequence[InputSpec]):
+        if isinstance(inputs, (str, bytes, Mapping)) or not isinstance(inputs, Iterable):
+            raise SchemaError(
+                f"A schema takes a list of ColSpec or TensorSpec, got {type(inputs).__name__}."
+            )
         specs: list[InputSpec] = list(inputs)
+        others = sorted(
+            {type(x).__name__ for x in specs if not isinstance(x, (ColSpec, TensorSpec))}
+        )
+        if others:
+            raise SchemaError(f"A schema takes ColSpec or TensorSpec entries, not {others}.")
         if not specs:
             raise SchemaError("A schema needs at least one ColSpec or TensorSpec.")
         if not (
@@ -180,6 +204,8 @@ class Schema:
     def __repr__(self) -> str:
         return f"Schema({self.inputs!r})"
 
+    # -- MLflow's Schema API: same names, same answers -------------------------------------------
+
     def is_tensor_spec(self) -> bool:
         """True when the schema describes tensors rather than columns."""
         return isinstance(self.inputs[0], TensorSpec)
@@ -188,18 +214,61 @@ class Schema:
         """True when inputs are named (columns or tensors by name, not by position)."""
         return self.inputs[0].name is not None
 
-    def input_names(self) -> list[str | int]:
+    def input_names(self) -> list[InputName]:
         """Input names, or positions 0..n-1 for an unnamed schema."""
         return [x.name if x.name is not None else i for i, x in enumerate(self.inputs)]
 
-    def required_input_names(self) -> list[str | int]:
+    def required_input_names(self) -> list[InputName]:
+        """The names (or positions) of the inputs that must be present."""
         return [n for n, x in zip(self.input_names(), self.inputs, strict=True) if x.required]
 
-    def optional_input_names(self) -> list[str | int]:
+    def optional_input_names(self) -> list[InputName]:
+        """The names of the inputs that may be absent (always empty for an unnamed schema)."""
         return [n for n, x in zip(self.input_names(), self.inputs, strict=True) if not x.required]
 
     def input_types(self) -> list[Any]:
+        """Each input's type: a column type, or a numpy dtype for a tensor."""
         return [x.type for x in self.inputs]
+
+    def input_types_dict(self) -> dict[InputName, Any]:
+        """Name → type; only for a named schema."""
+        return {name: spec.type for name, spec in self.input_dict().items()}
+
+    def input_dict(self) -> dict[InputName, InputSpec]:
+        """Name → spec; only for a named schema."""
+        if not self.has_input_names():
+            raise SchemaError("This schema's inputs are unnamed, so there is no name → input map.")
+        return {x.name: x for x in self.inputs if x.name is not None}
+
+    def numpy_types(self) -> list[np.dtype[Any]]:
+        """The numpy dtype of each input: the tensor dtypes, or each scalar column's dtype.
+
+        Columns of Array, Object, Map or Any type have none, which raises SchemaError.
+        """
+        if self.is_tensor_spec():
+            return [x.type for x in self.inputs]  # type: ignore[misc]
+        return [t.to_numpy() for t in self._scalar_types("numpy")]
+
+    def pandas_types(self) -> list[Any]:
+        """The pandas dtype of each scalar column (``object`` for string and binary).
+
+        Tensor schemas have none (use :meth:`numpy_types`), nor do Array, Object, Map or Any
+        columns: both raise SchemaError.
+        """
+        if self.is_tensor_spec():
+            raise SchemaError("A tensor schema has no pandas types; use numpy_types() instead.")
+        return [t.to_pandas() for t in self._scalar_types("pandas")]
+
+    def _scalar_types(self, kind: str) -> list[DataType]:
+        types = self.input_types()
+        others = [
+            n for n, t in zip(self.input_names(), types, strict=True) if not isinstance(t, DataType)
+        ]
+        if others:
+            raise SchemaError(
+                f"Inputs {others} are not scalar DataType columns, so they have no {kind} type."
+            )
+        return types
 
     def to_dict(self) -> list[dict[str, Any]]:
         return [x.to_dict() for x in self.inputs]
@@ -234,11 +303,9 @@ def _spec_from_dict(item: Any, index: int) -> InputSpec:
         raise SchemaError(f"{where}: expected a JSON object, got {item!r}.")
     if "type" not in item:
         raise SchemaError(f"{where}: missing key 'type' in {item!r}.")
-    name = item.get("name")
-    if isinstance(name, int) and not isinstance(name, bool):
-        name = str(name)  # MLflow writes integer names for frames with integer column labels
-    if name is not None and not isinstance(name, str):
-        raise SchemaError(f"{where}: key 'name' must be a string, got {name!r}.")
+    name = item.get("name")  # MLflow writes integer names for frames with integer column labels
+    if name is not None and (not isinstance(name, (str, int)) or isinstance(name, bool)):
+        raise SchemaError(f"{where}: key 'name' must be a string or an integer, got {name!r}.")
     if item["type"] == "tensor":
         spec = item.get("tensor-spec")
         if not isinstance(spec, dict) or not {"dtype", "shape"} <= spec.keys():
@@ -246,7 +313,8 @@ def _spec_from_dict(item: Any, index: int) -> InputSpec:
                 f"{where}: a tensor needs 'tensor-spec': {{'dtype': ..., 'shape': [...]}}, "
                 f"got {item!r}."
             )
-        return TensorSpec(spec["dtype"], _shape(spec["shape"], where), name)
+        tensor_name = name if name is None or isinstance(name, str) else str(name)
+        return TensorSpec(spec["dtype"], _shape(spec["shape"], where), tensor_name)
     required = item.get("required", True)
     if required is None:  # MLflow reads a missing 'required' of complex types as None
         required = True

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from dataclasses import is_dataclass
 from typing import Any
 
-from flavorkit.errors import SchemaError
+from flavorkit.errors import SchemaEnforcementError, SchemaError
 from flavorkit.schema import (
     AnyType,
     Array,
@@ -44,19 +46,89 @@ __all__ = [
     "infer_schema",
     "infer_signature",
     "infer_signature_from_prediction",
+    "schema_from_dataclass",
 ]
 
 
-@dataclass(frozen=True)
 class ModelSignature:
-    """What a model accepts (``inputs``, ``params``) and returns (``outputs``)."""
+    """What a model accepts (``inputs``, ``params``) and returns (``outputs``).
 
-    inputs: Schema | None = None
-    outputs: Schema | None = None
-    params: ParamSchema | None = None
+    As in MLflow, at least one part must be given, ``inputs`` and ``outputs`` may also be a
+    dataclass (converted with :func:`schema_from_dataclass`), and the parts can be replaced after
+    creation (``signature.params = ParamSchema([...])``); every assignment is checked, so a
+    signature never holds something that would fail later or that MLflow could not read.
+    """
+
+    __slots__ = ("_inputs", "_outputs", "_params")
+    __hash__ = None  # type: ignore[assignment]  # mutable, as MLflow's
+
+    def __init__(
+        self,
+        inputs: Schema | Any | None = None,
+        outputs: Schema | Any | None = None,
+        params: ParamSchema | None = None,
+    ):
+        self._inputs = _schema_part(inputs, "inputs")
+        self._outputs = _schema_part(outputs, "outputs")
+        self._params = _params_part(params)
+        if self._inputs is None and self._outputs is None and not self._params:
+            raise SchemaError(
+                "A signature needs at least one of inputs, outputs or params (MLflow cannot load "
+                "one without); pass a Schema or ParamSchema, or save the model without a signature."
+            )
+
+    @property
+    def inputs(self) -> Schema | None:
+        """The input :class:`~flavorkit.schema.Schema`, or ``None``."""
+        return self._inputs
+
+    @inputs.setter
+    def inputs(self, value: Schema | Any | None) -> None:
+        self._inputs = _schema_part(value, "inputs")
+
+    @property
+    def outputs(self) -> Schema | None:
+        """The output :class:`~flavorkit.schema.Schema`, or ``None``."""
+        return self._outputs
+
+    @outputs.setter
+    def outputs(self, value: Schema | Any | None) -> None:
+        self._outputs = _schema_part(value, "outputs")
+
+    @property
+    def params(self) -> ParamSchema | None:
+        """The :class:`~flavorkit.schema.ParamSchema` of inference params, or ``None``."""
+        return self._params
+
+    @params.setter
+    def params(self, value: ParamSchema | None) -> None:
+        self._params = _params_part(value)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ModelSignature)
+            and self.inputs == other.inputs
+            and self.outputs == other.outputs
+            and (self.params or None) == (other.params or None)
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelSignature(inputs={self.inputs!r}, outputs={self.outputs!r}, "
+            f"params={self.params!r})"
+        )
 
     def to_dict(self) -> dict[str, str | None]:
-        """The MLmodel form: each part as a JSON string, or ``None``."""
+        """The MLmodel form: each part as a JSON string, or ``None``.
+
+        Raises SchemaError when every part is empty (after parts were set to ``None``): MLflow
+        refuses to load such a signature, so it is never written.
+        """
+        if self.inputs is None and self.outputs is None and not self.params:
+            raise SchemaError(
+                "This signature has no inputs, outputs or params left, and MLflow cannot load "
+                "such a signature; set one of them, or set the model's signature to None."
+            )
         return {
             "inputs": self.inputs.to_json() if self.inputs is not None else None,
             "outputs": self.outputs.to_json() if self.outputs is not None else None,
@@ -79,17 +151,127 @@ class ModelSignature:
         return cls(**parts)
 
 
+def _schema_part(value: Any, part: str) -> Schema | None:
+    if value is None or isinstance(value, Schema):
+        return value
+    if is_dataclass(value):
+        return schema_from_dataclass(value)
+    raise SchemaError(
+        f"Signature {part} must be a Schema, a dataclass or None, got {type(value).__name__} "
+        f"{value!r:.60}."
+    )
+
+
+def _params_part(value: Any) -> ParamSchema | None:
+    if value is None or isinstance(value, ParamSchema):
+        return value
+    raise SchemaError(
+        f"Signature params must be a ParamSchema or None, got {type(value).__name__} {value!r:.60}."
+    )
+
+
+# -- dataclasses --------------------------------------------------------------------------------
+
+_FIELD_TYPES: dict[Any, DataType] = {
+    bool: DataType.boolean,
+    int: DataType.long,
+    float: DataType.float,  # MLflow maps float fields to float (float32), not double
+    str: DataType.string,
+    bytes: DataType.binary,
+    _dt.date: DataType.datetime,
+    _dt.datetime: DataType.datetime,
+}
+
+
+def schema_from_dataclass(cls: Any) -> Schema:
+    """A column schema with one column per field of a dataclass (a class or an instance).
+
+    The mapping is MLflow 3's: ``bool`` → boolean, ``int`` → long, ``float`` → float, ``str`` →
+    string, ``bytes`` → binary, ``date``/``datetime`` → datetime, ``list[T]`` → Array, a nested
+    dataclass → Object; ``Optional[T]`` makes the column (or property) optional. Other unions and
+    types raise SchemaError naming the field.
+    """
+    if not is_dataclass(cls):
+        raise SchemaError(f"{cls!r} is not a dataclass.")
+    owner = cls if isinstance(cls, type) else type(cls)
+    return Schema(
+        [
+            ColSpec(t, name, required)
+            for name, t, required in _dataclass_fields(owner, owner.__name__)
+        ]
+    )
+
+
+def _dataclass_fields(owner: type, where: str) -> list[tuple[str, ColumnType, bool]]:
+    import typing
+
+    try:
+        hints = typing.get_type_hints(owner)
+    except Exception as e:  # an annotation that names something undefined
+        raise SchemaError(f"dataclass {where}: cannot resolve its type hints ({e}).") from None
+    names = [f.name for f in dataclass_fields(owner)]
+    return [(name, *_field_type(hints[name], f"{where}.{name}")) for name in names]
+
+
+def _field_type(hint: Any, where: str) -> tuple[ColumnType, bool]:
+    import types
+    import typing
+
+    required = True
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = typing.get_args(hint)
+        if len(args) != 2 or type(None) not in args:
+            raise SchemaError(
+                f"dataclass field {where}: only Optional[...] unions are supported, got {hint!r}."
+            )
+        hint = next(a for a in args if a is not type(None))
+        required = False
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint) or (None,)
+        if item is None:
+            raise SchemaError(f"dataclass field {where}: give the item type, as in list[str].")
+        item_type, _ = _field_type(item, f"{where}[]")
+        return Array(item_type), required
+    if isinstance(hint, type) and is_dataclass(hint):
+        props = [Property(n, t, r) for n, t, r in _dataclass_fields(hint, where)]
+        return Object(props), required
+    t = _FIELD_TYPES.get(hint)
+    if t is None:
+        raise SchemaError(
+            f"dataclass field {where}: type {hint!r} has no signature type; use bool, int, "
+            "float, str, bytes, date, datetime, list[...], a dataclass or Optional[...]."
+        )
+    return t, required
+
+
 def infer_signature(
     model_input: Any = None,
     model_output: Any = None,
     params: Mapping[str, Any] | None = None,
 ) -> ModelSignature:
-    """Infer a signature from example input, output and params (any of them may be omitted)."""
+    """Infer a signature from example input, output and params (at least one of them).
+
+    A dataclass (class or instance) as input or output is converted with
+    :func:`schema_from_dataclass`, as MLflow 3 does.
+    """
+    if model_input is None and model_output is None and not params:
+        raise SchemaError(
+            "infer_signature needs at least one of model_input, model_output or params: a "
+            "signature with none of them cannot be saved (MLflow refuses to load it)."
+        )
     return ModelSignature(
-        inputs=infer_schema(model_input) if model_input is not None else None,
-        outputs=infer_schema(model_output) if model_output is not None else None,
+        inputs=_infer_part(model_input),
+        outputs=_infer_part(model_output),
         params=infer_param_schema(params) if params else None,
     )
+
+
+def _infer_part(data: Any) -> Schema | None:
+    if data is None:
+        return None
+    if is_dataclass(data):
+        return schema_from_dataclass(data)
+    return infer_schema(data)
 
 
 def infer_signature_from_prediction(
@@ -124,8 +306,11 @@ def infer_schema(data: Any) -> Schema:
     if isinstance(data, pd.DataFrame):
         return _infer_dataframe(data)
     if isinstance(data, pd.Series):
-        name = None if data.name is None else str(data.name)
-        return Schema([_infer_column(data, name)])
+        name = None if data.name is None else _column_name(data.name)
+        spec = _infer_column(data, name)
+        if name is None and not spec.required:  # unnamed inputs cannot be optional
+            spec = ColSpec(spec.type, None, True)
+        return Schema([spec])
     if isinstance(data, np.ndarray):
         return Schema([_tensor_spec(data, None)])
     if _is_sparse(data):
@@ -139,7 +324,7 @@ def infer_schema(data: Any) -> Schema:
         if all(isinstance(v, np.ndarray) for v in data.values()):
             return Schema([_tensor_spec(v, k) for k, v in data.items()])
         return Schema(
-            [ColSpec(_infer_value(v, repr(k)), k, required=v is not None) for k, v in data.items()]
+            [ColSpec(_infer_value(v, repr(k)), k, required=_no_missing(v)) for k, v in data.items()]
         )
     if isinstance(data, (list, tuple)):
         if not data:
@@ -152,28 +337,53 @@ def infer_schema(data: Any) -> Schema:
 
 
 def infer_param_schema(params: Mapping[str, Any] | None) -> ParamSchema:
-    """Infer a :class:`ParamSchema` whose defaults are the given values."""
-    if not params:
+    """Infer a :class:`ParamSchema` whose defaults are the given values.
+
+    Scalars, 1-D lists and 1-D ndarrays, datetimes and dicts (Object) are accepted, as in MLflow;
+    tuples, ``None``, bytes and nested lists raise SchemaError at inference, because the param
+    could never be passed at predict time. Every inferred spec is checked to accept the value
+    it was inferred from.
+    """
+    if params is None:
         return ParamSchema([])
+    if not isinstance(params, Mapping):
+        raise SchemaError(
+            f"Params must be a dict of name -> value, got {type(params).__name__} {params!r:.60}."
+        )
     specs = []
     for name, value in params.items():
         where = f"param '{name}'"
         shape: tuple[int, ...] | None = None
-        if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
-            values = list(value)
-            if any(isinstance(v, (list, tuple, dict)) for v in values):
+        default = value
+        if isinstance(value, tuple):
+            raise SchemaError(
+                f"{where}: a tuple cannot be a param value; pass a list for a 1-D param, as "
+                f"predict(params=...) takes lists, got {value!r}."
+            )
+        if isinstance(value, list) or type(value).__name__ == "ndarray":
+            values = list(value) if getattr(value, "ndim", 1) else [value]
+            if getattr(value, "ndim", 1) != 1 or any(
+                isinstance(v, (list, tuple, dict)) or type(v).__name__ == "ndarray" for v in values
+            ):
                 raise SchemaError(
                     f"{where}: only scalars or 1-D lists are supported, got {value!r}."
                 )
             if not values:
                 raise SchemaError(f"{where}: cannot infer a type from an empty list.")
             t = _merge_all([_infer_value(v, where) for v in values], where)
-            shape, value = (-1,), values
+            shape, default = (-1,), values
         else:
             t = _infer_value(value, where)
         if not isinstance(t, (DataType, Object)) or t is DataType.binary:
             raise SchemaError(f"{where}: {type(value).__name__} values cannot be params.")
-        specs.append(ParamSpec(name, t, value, shape))
+        spec = ParamSpec(name, t, default, shape)
+        try:  # the schema must accept the very value it was inferred from
+            spec.validate(value)
+        except SchemaEnforcementError as e:
+            raise SchemaError(
+                f"{where}: the inferred type does not accept the value ({e})."
+            ) from None
+        specs.append(spec)
     return ParamSchema(specs)
 
 
@@ -181,38 +391,42 @@ def infer_param_schema(params: Mapping[str, Any] | None) -> ParamSchema:
 
 
 def _infer_dataframe(df: Any) -> Schema:
-    import pandas as pd
 
     if df.columns.has_duplicates:
         dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         raise SchemaError(f"Cannot infer a schema: duplicated column names {dup}.")
-    positional = isinstance(df.columns, pd.RangeIndex) and (df.columns.start, df.columns.step) == (
-        0,
-        1,
-    )
     specs = []
     for i, col in enumerate(df.columns):
-        spec = _infer_column(df.iloc[:, i], None if positional else str(col))
-        specs.append(spec)
-    if positional and any(not s.required for s in specs):
-        # MLflow forbids optional unnamed columns; a positional frame with gaps stays required.
-        specs = [ColSpec(s.type, None, True) for s in specs]
+        specs.append(_infer_column(df.iloc[:, i], _column_name(col)))
     return Schema(specs)
 
 
+def _column_name(label: Any) -> str | int:
+    """A frame label as a signature name: integer labels stay integers (``0``), as in MLflow."""
+    if isinstance(label, bool) or not isinstance(label, (int, str)):
+        import numpy as np
+
+        if isinstance(label, np.integer):
+            return int(label)
+        return str(label)
+    return label
+
+
 def _infer_records(rows: Any) -> Schema:
-    order: dict[str, None] = {}
+    order: dict[str | int, None] = {}
     for row in rows:
         for key in row:
-            if not isinstance(key, str):
-                raise SchemaError(f"Record keys must be strings to name columns, got {key!r}.")
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise SchemaError(
+                    f"Record keys must be strings or integers to name columns, got {key!r}."
+                )
             order.setdefault(key)
     specs = []
     for key in order:
         present = [row[key] for row in rows if key in row and row[key] is not None]
         required = len(present) == len(rows)
-        types = [_infer_value(v, f"column '{key}'") for v in present]
-        t = _merge_all(types, f"column '{key}'") if types else AnyType()
+        types = [_infer_value(v, f"column {key!r}") for v in present]
+        t = _merge_all(types, f"column {key!r}") if types else AnyType()
         specs.append(ColSpec(t, key, required))
     return Schema(specs)
 
@@ -234,10 +448,7 @@ def _tensor_spec(arr: Any, name: str | None) -> TensorSpec:
     if dtype.kind in "US":
         dtype = np.dtype(dtype.type)  # drop the size: <U5 -> str
     shape = (-1, *arr.shape[1:]) if arr.ndim else ()
-    if dtype.kind == "u" and dtype.itemsize == 8:
-        where = "tensor" if name is None else f"tensor '{name}'"
-        raise SchemaError(f"{where}: uint64 has no signature type; cast it to int64 or float64.")
-    return TensorSpec(dtype, shape, name)
+    return TensorSpec(dtype, shape, name)  # any numpy dtype, uint64 included, as in MLflow
 
 
 # -- columns ------------------------------------------------------------------------------------
@@ -257,9 +468,9 @@ _NUMPY_KINDS = {
 }
 
 
-def _infer_column(series: Any, name: str | None) -> ColSpec:
+def _infer_column(series: Any, name: str | int | None) -> ColSpec:
     """One column: its type from the dtype (or the values, for object columns), optional if gaps."""
-    where = "column" if name is None else f"column '{name}'"
+    where = "column" if name is None else f"column {name!r}"
     dtype = series.dtype
     has_missing = bool(series.isna().any())
     t: ColumnType | None = _dtype_to_type(dtype, where)
@@ -340,7 +551,7 @@ def _infer_value(value: Any, where: str) -> ColumnType:
     """The type of one Python or numpy value (lists become Array, dicts Object)."""
     import numpy as np
 
-    if value is None:
+    if _is_missing(value):
         return AnyType()
     if isinstance(value, bool):
         return DataType.boolean
@@ -366,19 +577,39 @@ def _infer_value(value: Any, where: str) -> ColumnType:
             return _infer_value(value.item(), where)
         return Array(_merge_all([_infer_value(v, where) for v in value], where, empty_ok=True))
     if isinstance(value, (list, tuple)):
-        return Array(_merge_all([_infer_value(v, where) for v in value], where, empty_ok=True))
+        if not value:  # nothing to type it by: Any, as MLflow (an empty ndarray stays Array)
+            return AnyType()
+        return Array(_merge_all([_infer_value(v, where) for v in value], where))
     if isinstance(value, dict):
         if not value:
-            raise SchemaError(f"{where}: cannot infer an Object type from an empty dict.")
+            return AnyType()  # as MLflow: e.g. a chat message's "additional_kwargs": {}
         props = []
         for k, v in value.items():
             if not isinstance(k, str):
                 raise SchemaError(f"{where}: object keys must be strings, got {k!r}.")
-            props.append(Property(k, _infer_value(v, f"{where}.{k}"), required=v is not None))
+            prop_type = _infer_value(v, f"{where}.{k}")
+            props.append(Property(k, prop_type, required=not isinstance(prop_type, AnyType)))
         return Object(props)
     raise SchemaError(
         f"{where}: cannot infer a signature type from a value of type {type(value).__name__}."
     )
+
+
+def _is_missing(value: Any) -> bool:
+    """None, NaN, ``pd.NA`` or ``pd.NaT``: a value that says nothing about the type (→ Any)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value  # NaN
+    pd = sys.modules.get("pandas")
+    return pd is not None and (value is pd.NA or value is pd.NaT)
+
+
+def _no_missing(value: Any) -> bool:
+    """MLflow's requiredness of a dict input's value: absent if it, or an item of it, is missing."""
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "Series":
+        return not any(_is_missing(v) for v in value)
+    return not _is_missing(value)
 
 
 def _merge_all(types: list[ColumnType], where: str, empty_ok: bool = False) -> ColumnType:

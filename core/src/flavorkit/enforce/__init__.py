@@ -20,11 +20,11 @@ the column, tensor or param at fault.
 | scalar | ``pd.DataFrame([x])``: one row, column ``0`` |
 | dict of scalars or lists of str; any dict if a column is Array/Object | one row |
 | other dict | ``pd.DataFrame(d)``: one column per key |
-| list, ndarray | ``pd.DataFrame(x)``; integer labels only fit an unnamed schema (Δ5) |
+| list, ndarray | ``pd.DataFrame(x)``: labels 0..n-1 fit an unnamed schema or those names (Δ5) |
 | named schema | the declared columns in schema order; absent optional ones stay absent |
 | missing required column | error listing all missing and all extra names (Δ1) |
 | undeclared column | dropped with **one** ``UserWarning`` naming all of them (Δ3) |
-| int label ``0`` for the declared name ``"0"`` | matched like any other name (Δ3) |
+| label ``0`` for name ``"0"``, label ``"0"`` for name ``0`` | matched as the same name (Δ3) |
 | unnamed schema of N columns | the first N columns by position (more: warning, Δ3; fewer: error) |
 | input that already matches | returned as is, **the same object** (Δ4) |
 
@@ -100,10 +100,11 @@ the column, tensor or param at fault.
    ``pd.NA`` cannot become a numpy integer or bool (unnamed inputs are always required, so an
    unnamed Int column with ``pd.NA`` is rejected). A missing cell (NaN, ``pd.NA``) of an optional
    Array/Object/Map column passes (MLflow fails on the NaN that ``pd.DataFrame(records)`` makes).
-3. Nothing declared is dropped. Signature names are strings, so an integer column label ``0``
-   matches the name ``"0"`` (MLflow reads name ``0`` as "no name" and drops the column silently,
-   mlflow#26069). Undeclared columns are dropped with one warning, also for unnamed schemas
-   (MLflow drops those silently).
+3. Nothing declared is dropped. An integer column label ``0`` matches the name ``"0"``, and
+   the integer name ``0`` (which MLflow infers for integer labels) matches the label ``"0"`` that
+   JSON input carries; MLflow matches only the same type (and older MLflow read name ``0`` as
+   "no name" and dropped the column silently, mlflow#26069). Undeclared columns are dropped
+   with one warning, also for unnamed schemas (MLflow drops those silently).
 4. Vectorised per column, and no copy when the input already matches: MLflow rebuilds the frame
    column by column, ~175 ms for a 600-column row (mlflow#7948). When something must change,
    only the columns that need it are converted; the others are shared with the input (a frame of

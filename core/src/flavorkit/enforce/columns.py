@@ -145,6 +145,8 @@ def resolve_named(
     missing: list[str] = []
     for spec in specs:
         pos = index.get(spec.name, -1)
+        if pos < 0 and is_int_label(spec.name):  # the name 0 also takes a label "0" (JSON)
+            pos = index.get(str(spec.name), -1)
         if pos < 0:  # a str label wins; else an integer label 0 stands for the name "0"
             if aliases is None:
                 aliases = {}

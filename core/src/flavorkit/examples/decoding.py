@@ -201,7 +201,7 @@ def parse_tensor_input(key: str, value: Any, schema: Schema | None) -> Any:
     return _cast_inputs(value, schema)
 
 
-def _named_specs(schema: Schema | None) -> dict[str, InputSpec]:
+def _named_specs(schema: Schema | None) -> dict[str | int, InputSpec]:
     if schema is None or not schema.has_input_names():
         return {}
     return {s.name: s for s in schema.inputs if s.name is not None}

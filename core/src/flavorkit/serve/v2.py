@@ -112,7 +112,7 @@ def _tensors(schema: Schema | None, prefix: str) -> list[TensorMeta]:
         return []
     out = []
     for i, spec in enumerate(schema.inputs):
-        name = spec.name if spec.name is not None else f"{prefix}-{i}"
+        name = str(spec.name) if spec.name is not None else f"{prefix}-{i}"  # V2 names are text
         if isinstance(spec, TensorSpec):
             out.append(TensorMeta(name, datatype_of(spec.type), spec.shape, spec))
             continue

@@ -147,7 +147,7 @@ def _mapping_bad_inputs(
         out.append(BadInput(f"the dict without required key {name!r}", rest, name))
     if picked is not None and picked[1].name is not None and picked[1].name in data:
         spec = picked[1]
-        current = data[picked[1].name]
+        current = data[picked[1].name]  # type: ignore[index]  # a dict input's names are str
         n = len(current) if isinstance(current, (list, tuple)) else 1
         values, what = _wrong_value(spec.type, n) or ([], "")
         value: Any = values if isinstance(current, (list, tuple)) else values[0]
