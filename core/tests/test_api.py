@@ -47,6 +47,7 @@ def test_save_writes_a_complete_mlflow_layout(tmp_path: Path) -> None:
     assert files == [
         "MLmodel",
         "conda.yaml",
+        "flavorkit_manifest.json",
         "input_example.json",
         "model.json",
         "python_env.yaml",

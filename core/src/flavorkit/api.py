@@ -19,6 +19,13 @@ from typing import Any
 
 from flavorkit.errors import FlavorkitError, ModelPathError, PluginError
 from flavorkit.flavor import FlavorInfo, Predictor
+from flavorkit.integrity import check_sizes, verify_directory, write_manifest
+from flavorkit.integrity.versions import (
+    FrameworkVersion,
+    VersionMismatch,
+    check_versions,
+    find_mismatches,
+)
 from flavorkit.mlmodel import PYFUNC_FLAVOR, Model
 from flavorkit.plugins import get_registry
 from flavorkit.pyfunc import PyFuncModel
@@ -133,6 +140,7 @@ def save_model(
         mlmodel.metadata = dict(metadata) if metadata is not None else None
         mlmodel.extra["flavorkit_version"] = _flavorkit_version()
         mlmodel.save(tmp)
+        write_manifest(tmp)  # last: it records every file, MLmodel's sections included
         _commit(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -145,6 +153,8 @@ def load_model(
     *,
     trust: bool = False,
     model_config: Mapping[str, Any] | None = None,
+    verify: bool | None = False,
+    verify_signature: PathLike | None = None,
     **load_options: Any,
 ) -> PyFuncModel:
     """Load a model as a :class:`PyFuncModel` from a directory or any model URI.
@@ -157,9 +167,14 @@ def load_model(
     Formats that run code when loaded are refused unless ``trust=True``. ``model_config``
     overrides keys of the flavor's ``python_function.config``. ``load_options`` go to the flavor
     plugin (e.g. ``trusted_types=[...]`` for scikit-learn's skops files).
+
+    The sizes in the model's manifest are always checked; ``verify=True`` checks every file's
+    digest too, and ``verify_signature=`` (a public key file) checks ``model.sig`` (needs
+    ``flavorkit[sign]``); ``verify=None`` skips the manifest, for callers that checked it as a
+    step of their own (``flavorkit validate``). See :mod:`flavorkit.integrity`.
     """
     root = resolve_model_path(model_uri)
-    meta = Model.load(root)
+    meta = _open(root, verify, verify_signature)
     pyfunc = meta.pyfunc_flavor()
     if pyfunc is None:
         raise FlavorkitError(
@@ -168,6 +183,7 @@ def load_model(
             "flavorkit.load_native() to get the framework object."
         )
     flavor, conf = _choose_flavor(meta, root)
+    _check_versions(root, meta, flavor, conf)
     registry = get_registry()
     native = registry.hook.flavorkit_load_model(
         flavor=flavor, path=root, conf=conf, trust=trust, options=load_options
@@ -181,15 +197,21 @@ def load_model(
 
 
 def load_native(
-    model_uri: PathLike, *, trust: bool = False, flavor: str | None = None, **load_options: Any
+    model_uri: PathLike,
+    *,
+    trust: bool = False,
+    flavor: str | None = None,
+    verify: bool | None = False,
+    verify_signature: PathLike | None = None,
+    **load_options: Any,
 ) -> Any:
     """Load the framework's own object (an estimator, a module, a ModelProto...).
 
     ``flavor`` picks one when the model has several; by default the first installed one.
-    ``load_options`` go to the flavor plugin, as for :func:`load_model`.
+    ``load_options``, ``verify`` and ``verify_signature`` are as for :func:`load_model`.
     """
     root = resolve_model_path(model_uri)
-    meta = Model.load(root)
+    meta = _open(root, verify, verify_signature)
     if flavor is not None:
         if flavor not in meta.flavors:
             raise FlavorkitError(
@@ -199,6 +221,7 @@ def load_native(
         get_registry().flavor(flavor)
     else:
         flavor, conf = _choose_flavor(meta, root)
+    _check_versions(root, meta, flavor, conf)
     return get_registry().hook.flavorkit_load_model(
         flavor=flavor, path=root, conf=conf, trust=trust, options=load_options
     )
@@ -391,6 +414,53 @@ def _flavorkit_version() -> str:
 
 
 # -- loading helpers ----------------------------------------------------------------------------
+
+
+def _open(root: Path, verify: bool | None, public_key: PathLike | None) -> Model:
+    """Check the model against its manifest (sizes always; digests or signature when asked)."""
+    if public_key is not None:
+        from flavorkit.integrity.signing import verify_signature
+
+        verify_signature(root, public_key=public_key)  # every file but MLmodel, and its sections
+    elif verify:
+        verify_directory(root)
+    elif verify is not None:
+        check_sizes(root)
+    return Model.load(root)
+
+
+def framework_versions(meta: Model, flavor: str, conf: dict[str, Any]) -> list[FrameworkVersion]:
+    """The framework versions the flavor's plugin reads from the model (its declared ranges)."""
+    pyfunc_conf = meta.flavors.get(PYFUNC_FLAVOR) or {}
+    found = get_registry().hook.flavorkit_framework_versions(
+        flavor=flavor, conf=conf, pyfunc_conf=pyfunc_conf
+    )
+    return list(found or [])
+
+
+def version_mismatches(model_uri: PathLike) -> list[VersionMismatch]:
+    """What ``load_model`` would warn about: packages (and Python) the model was not saved for."""
+    root = resolve_model_path(model_uri)
+    meta = Model.load(root)
+    flavor, conf = _choose_flavor(meta, root)
+    pyfunc_conf = meta.flavors.get(PYFUNC_FLAVOR) or {}
+    return find_mismatches(
+        root,
+        framework_versions(meta, flavor, conf),
+        python_version=pyfunc_conf.get("python_version"),
+        flavorkit_version=meta.extra.get("flavorkit_version"),
+    )
+
+
+def _check_versions(root: Path, meta: Model, flavor: str, conf: dict[str, Any]) -> None:
+    """Warn once (or raise under FLAVORKIT_STRICT_VERSIONS) before the plugin loads the model."""
+    pyfunc_conf = meta.flavors.get(PYFUNC_FLAVOR) or {}
+    check_versions(
+        root,
+        framework_versions(meta, flavor, conf),
+        python_version=pyfunc_conf.get("python_version"),
+        flavorkit_version=meta.extra.get("flavorkit_version"),
+    )
 
 
 def _choose_flavor(meta: Model, root: Path) -> tuple[str, dict[str, Any]]:

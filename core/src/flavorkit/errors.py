@@ -23,6 +23,9 @@ __all__ = [
     "SchemaEnforcementError",
     "SchemaError",
     "TrackingServerError",
+    "IntegrityError",
+    "SignatureVerificationError",
+    "VersionMismatchError",
 ]
 
 
@@ -126,3 +129,37 @@ class TrackingServerError(FlavorkitError):
     """The tracking server or model registry cannot be reached (or MLflow's client is missing)."""
 
     error_code = "TEMPORARILY_UNAVAILABLE"
+
+
+class IntegrityError(FlavorkitError):
+    """A model file differs from what the model's manifest recorded at save, or is missing/extra.
+
+    ``file`` is the path inside the model directory at fault (``None`` when the whole manifest is).
+    Re-download or re-save the model: a file was truncated, replaced or edited after saving.
+    """
+
+    error_code = "INVALID_STATE"
+
+    def __init__(self, message: str, *, file: str | None = None):
+        self.file = file
+        super().__init__(message)
+
+
+class SignatureVerificationError(IntegrityError):
+    """A model's signature (``model.sig``) is missing, made by another key, or no longer matches."""
+
+
+class VersionMismatchError(FlavorkitError):
+    """Under ``FLAVORKIT_STRICT_VERSIONS=1``: the installed framework is not one the model needs.
+
+    ``package`` is the distribution, ``saved`` the version the model recorded and ``installed``
+    the version found here.
+    """
+
+    error_code = "INVALID_STATE"
+
+    def __init__(self, message: str, *, package: str, saved: str, installed: str | None):
+        self.package = package
+        self.saved = saved
+        self.installed = installed
+        super().__init__(message)

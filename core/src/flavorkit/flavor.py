@@ -21,9 +21,18 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from flavorkit.hookspecs import hookimpl
+from flavorkit.integrity.versions import FrameworkVersion
 from flavorkit.signature import ModelSignature
 
-__all__ = ["Flavor", "FlavorInfo", "MethodPredictor", "Predictor", "SavedFlavor", "accepts_params"]
+__all__ = [
+    "Flavor",
+    "FlavorInfo",
+    "FrameworkVersion",
+    "MethodPredictor",
+    "Predictor",
+    "SavedFlavor",
+    "accepts_params",
+]
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,10 @@ class Flavor(ABC):
     package: ClassVar[str | None] = None
     loader_modules: ClassVar[tuple[str, ...]] = ()
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    #: The framework distribution and the flavor-section key its version is saved under
+    #: (``"scikit-learn"``, ``"sklearn_version"``): the load-time version check reads them.
+    framework_package: ClassVar[str | None] = None
+    framework_version_key: ClassVar[str | None] = None
 
     def info(self) -> FlavorInfo:
         return FlavorInfo(
@@ -178,6 +191,19 @@ class Flavor(ABC):
     def default_conda_env(self, **options: Any) -> dict[str, Any] | None:
         """A conda environment, if the framework is best installed from conda; else None."""
         return None
+
+    def framework_versions(
+        self, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+    ) -> list[FrameworkVersion]:
+        """What the saved model needs; by default ``framework_package`` at the same major.minor.
+
+        Override to declare a wider range (``FrameworkVersion(pkg, saved, compatible=">=1.14")``)
+        or more packages.
+        """
+        if self.framework_package is None:
+            return []
+        saved = conf.get(self.framework_version_key) if self.framework_version_key else None
+        return [FrameworkVersion(self.framework_package, None if saved is None else str(saved))]
 
     # -- the hooks, delegating -------------------------------------------------------------------
 
@@ -218,3 +244,9 @@ class Flavor(ABC):
         self, flavor: str, options: dict[str, Any]
     ) -> dict[str, Any] | None:
         return self.default_conda_env(**options) if flavor == self.name else None
+
+    @hookimpl
+    def flavorkit_framework_versions(
+        self, flavor: str, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+    ) -> list[FrameworkVersion] | None:
+        return self.framework_versions(conf, pyfunc_conf) if flavor == self.name else None

@@ -27,6 +27,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from flavorkit.flavor import FlavorInfo, Predictor, SavedFlavor
+    from flavorkit.integrity.versions import FrameworkVersion
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -130,4 +131,27 @@ def flavorkit_default_conda_env(flavor: str, options: dict[str, Any]) -> dict[st
 
     Most plugins leave this unimplemented: the core then writes MLflow's default conda
     environment (python, pip and the pip requirements). Return None if ``flavor`` is not yours.
+    """
+
+
+@hookspec(firstresult=True)
+def flavorkit_framework_versions(
+    flavor: str, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+) -> list[FrameworkVersion] | None:
+    """The framework versions a saved model was written with, and the installed ones that load it.
+
+    Called at every load, before ``flavorkit_load_model``. Read the versions your save recorded
+    from ``conf`` (the flavor section) or ``pyfunc_conf`` and return
+    :class:`~flavorkit.integrity.FrameworkVersion` entries; ``compatible`` declares a PEP 440
+    range (``">=1.14"``) when the same major.minor is too strict. The core compares them with what
+    is installed, warns once per model, and raises under ``FLAVORKIT_STRICT_VERSIONS=1``.
+    Return None if ``flavor`` is not yours.
+
+    Example::
+
+        @hookimpl
+        def flavorkit_framework_versions(flavor, conf, pyfunc_conf):
+            if flavor != "lightgbm":
+                return None
+            return [FrameworkVersion("lightgbm", conf.get("lgb_version"), compatible=">=4")]
     """

@@ -21,7 +21,10 @@ import pytest
 
 # Before the submodules are imported: their asserts then report values as test-module asserts do.
 pytest.register_assert_rewrite(
-    "flavorkit.testing.compare", "flavorkit.testing.suite", "flavorkit.testing.badinputs"
+    "flavorkit.testing.compare",
+    "flavorkit.testing.suite",
+    "flavorkit.testing.badinputs",
+    "flavorkit.testing.integrity",
 )
 
 from flavorkit.testing.badinputs import BadInput, bad_inputs  # noqa: E402

@@ -42,6 +42,7 @@ from flavorkit.testing.case import (
     Case,
 )
 from flavorkit.testing.compare import assert_mlmodel_equal, assert_predictions_equal
+from flavorkit.testing.integrity import IntegrityConformanceTests
 
 __all__ = ["FlavorConformanceTests", "SavedModel"]
 
@@ -410,7 +411,7 @@ def _path_values(
                 yield f"{section}.artifacts.{name}.path", art["path"]
 
 
-class FlavorConformanceTests:
+class FlavorConformanceTests(IntegrityConformanceTests):
     """Subclass me to prove a flavor plugin. Set ``flavor``, yield cases, run pytest.
 
     Example (the whole test module of a plugin)::

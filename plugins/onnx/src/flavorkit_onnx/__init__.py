@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from flavorkit.flavor import Flavor, Predictor, SavedFlavor
+from flavorkit.flavor import Flavor, FrameworkVersion, Predictor, SavedFlavor
 
 __version__ = "0.1.0"
 
@@ -126,6 +126,8 @@ class OnnxFlavor(Flavor):
     name = FLAVOR_NAME
     model_types = ("onnx.onnx_ml_pb2.ModelProto",)
     package = "flavorkit-onnx"
+    framework_package = "onnx"
+    framework_version_key = "onnx_version"
     loader_modules = (LOADER_MODULE,)
 
     def save(
@@ -211,6 +213,15 @@ class OnnxFlavor(Flavor):
         from flavorkit_onnx import _predict, _sources
 
         return _predict.OnnxPredictor.for_model(model, conf, _sources.take(conf, model))
+
+    def framework_versions(
+        self, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+    ) -> list[FrameworkVersion]:
+        """ONNX files stay readable by later onnx releases: any onnx at or above the saved one."""
+        return [
+            FrameworkVersion(v.package, v.saved, compatible=f">={v.saved}" if v.saved else None)
+            for v in super().framework_versions(conf, pyfunc_conf)
+        ]
 
     def default_pip_requirements(self, **_: Any) -> list[str]:
         """``onnx`` and the installed onnxruntime distribution, pinned (MLflow's defaults)."""

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flavorkit.flavor import Flavor, Predictor, SavedFlavor
+from flavorkit.flavor import Flavor, FrameworkVersion, Predictor, SavedFlavor
 from flavorkit_pythonmodel.model import (
     ModelFromCode,
     PythonModel,
@@ -146,6 +146,13 @@ class PythonModelFlavor(Flavor):
         from flavorkit_pythonmodel import _predict
 
         return _predict.predictor_for(model, pyfunc_conf)
+
+    def framework_versions(
+        self, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+    ) -> list[FrameworkVersion]:
+        """cloudpickle for pickled models; models saved by reference or as code need none."""
+        saved = pyfunc_conf.get("cloudpickle_version")
+        return [FrameworkVersion("cloudpickle", str(saved))] if saved is not None else []
 
     def default_pip_requirements(self, *, serialization: str | None = None, **_: Any) -> list[str]:
         """``cloudpickle==<installed>`` for a cloudpickled model (MLflow's loader needs it)."""

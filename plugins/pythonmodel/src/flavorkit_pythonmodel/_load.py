@@ -216,14 +216,6 @@ def _load_pickle(
         import cloudpickle  # type: ignore[import-untyped,unused-ignore]
     except ModuleNotFoundError as e:
         raise missing_module_error(e, f"unpickling {file}") from e
-    saved_version = pyfunc.get("cloudpickle_version")
-    if saved_version is not None and str(saved_version) != cloudpickle.__version__:
-        warnings.warn(
-            f"python_model: {file.name} was written with cloudpickle {saved_version}, and "
-            f"cloudpickle {cloudpickle.__version__} is installed; it may not load correctly.",
-            UserWarning,
-            stacklevel=5,
-        )
     try:  # a pickle MLflow wrote names MLflow's classes: without mlflow, this says so
         with _open(file, pyfunc.get("python_model_compression")) as f, on_sys_path(code_dir):
             return cloudpickle.load(f)

@@ -31,7 +31,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flavorkit.flavor import Flavor, Predictor, SavedFlavor
+from flavorkit.flavor import Flavor, FrameworkVersion, Predictor, SavedFlavor
 
 __version__ = "0.1.0"
 
@@ -103,6 +103,8 @@ class PyTorchFlavor(Flavor):
         "torch.export.exported_program.ExportedProgram",
     )
     package = "flavorkit-pytorch"
+    framework_package = "torch"
+    framework_version_key = "pytorch_version"
     loader_modules = (LOADER_MODULE,)
 
     def save(
@@ -177,6 +179,15 @@ class PyTorchFlavor(Flavor):
         from flavorkit_pytorch import _predict
 
         return _predict.make_predictor(model, pyfunc_conf)
+
+    def framework_versions(
+        self, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+    ) -> list[FrameworkVersion]:
+        """torch at the saved major.minor; safetensors state dicts load in any torch 2."""
+        versions = super().framework_versions(conf, pyfunc_conf)
+        if conf.get("serialization_format") == "state_dict":
+            return [FrameworkVersion(v.package, v.saved, compatible=">=2") for v in versions]
+        return versions
 
     def default_pip_requirements(
         self, *, serialization_format: str | None = None, **_: Any

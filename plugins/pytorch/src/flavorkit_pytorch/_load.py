@@ -20,7 +20,6 @@ exported module leaves the graph's own constants behind.
 
 from __future__ import annotations
 
-import warnings
 import weakref
 import zipfile
 from dataclasses import dataclass
@@ -95,7 +94,6 @@ def load(
         )
     else:
         module = _load_pickle(file, trust, target)
-    _check_version(conf.get("pytorch_version"), file)
     _LOADED[module] = LoadedState(target, program)
     return module
 
@@ -197,21 +195,6 @@ def _is_torchscript(file: Path) -> bool:
         return False
     with zipfile.ZipFile(file) as z:
         return any(name.endswith("/constants.pkl") for name in z.namelist())
-
-
-def _check_version(saved: Any, file: Path) -> None:
-    """One warning when the model was saved by another torch release (local labels aside)."""
-    if saved is None:
-        return
-    public = str(saved).partition("+")[0]
-    installed = torch.__version__.partition("+")[0]
-    if public != installed:
-        warnings.warn(
-            f"flavorkit-pytorch: {file} was saved with torch {saved}, and torch "
-            f"{torch.__version__} is installed; loading or predictions may differ or fail.",
-            UserWarning,
-            stacklevel=5,
-        )
 
 
 def place(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:

@@ -75,6 +75,8 @@ class SklearnFlavor(Flavor):
     name = FLAVOR_NAME
     model_types = ("sklearn.base.BaseEstimator",)
     package = "flavorkit-sklearn"
+    framework_package = "scikit-learn"
+    framework_version_key = "sklearn_version"
     loader_modules = (LOADER_MODULE,)
 
     def save(
