@@ -195,7 +195,8 @@ def version_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     ]
 
 
-def test_version_mismatch_warns_once_per_load(tmp_path: Path, iris: Any, logreg: Any) -> None:
+def test_version_mismatch_warns_once_per_model(tmp_path: Path, iris: Any, logreg: Any) -> None:
+    """The core's version check: one warning per model per process, with the fix."""
     X, _ = iris
     flavorkit.save_model(logreg, tmp_path / "m")
     text = (tmp_path / "m" / "MLmodel").read_text()
@@ -210,11 +211,12 @@ def test_version_mismatch_warns_once_per_load(tmp_path: Path, iris: Any, logreg:
     messages = version_warnings(caught)
     assert len(messages) == 1
     assert "0.0.1" in messages[0] and installed_sklearn() in messages[0]
+    assert 'pip install "scikit-learn==0.0.1"' in messages[0]
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         flavorkit.load_native(tmp_path / "m")
-    assert len(version_warnings(caught)) == 1
+    assert version_warnings(caught) == []  # this model already warned in this process
 
 
 def test_same_version_does_not_warn(tmp_path: Path, logreg: Any) -> None:

@@ -5,7 +5,8 @@ usage (argparse), 130 interrupted. ``--json`` output is stable for scripts.
 
 The command is a package: :mod:`flavorkit.cli.parser` builds the parser from one module per
 command group (:mod:`~flavorkit.cli.flavors`, :mod:`~flavorkit.cli.info`,
-:mod:`~flavorkit.cli.validate`, :mod:`~flavorkit.cli.predict`, :mod:`~flavorkit.cli.serve`), each
+:mod:`~flavorkit.cli.validate`, :mod:`~flavorkit.cli.predict`, :mod:`~flavorkit.cli.serve`,
+:mod:`~flavorkit.cli.sign`), each
 exposing ``register(subparsers)``; :mod:`flavorkit.cli.loading` holds the ``--trust`` and
 ``--load-option`` arguments every command that loads a model shares. A new command group is a new
 module here plus one entry in :data:`flavorkit.cli.parser.COMMANDS`.

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -188,7 +187,6 @@ def load(
             f"it is a {fmt} file (serialization_format: {fmt}), and unpickling runs code",
         )
         model = _load_pickle(file, fmt)
-    _check_version(conf.get("sklearn_version"), file)
     return model
 
 
@@ -253,19 +251,6 @@ def _load_pickle(file: Path, fmt: str) -> Any:
         raise FlavorkitError(
             f"{file}: could not unpickle the model ({type(e).__name__}: {e})."
         ) from e
-
-
-def _check_version(saved: Any, file: Path) -> None:
-    """One warning per load when the model was saved with another scikit-learn version."""
-    installed = sklearn.__version__
-    if saved is not None and str(saved) != installed:
-        warnings.warn(
-            f"flavorkit-sklearn: {file} was saved with scikit-learn {saved}, and scikit-learn "
-            f"{installed} is installed; predictions may differ or fail. Install "
-            f"scikit-learn=={saved} to be sure.",
-            UserWarning,
-            stacklevel=4,
-        )
 
 
 # --------------------------------------------------------------------------------------------
