@@ -142,7 +142,7 @@ def flavorkit_framework_versions(
 
     Called at every load, before ``flavorkit_load_model``. Read the versions your save recorded
     from ``conf`` (the flavor section) or ``pyfunc_conf`` and return
-    :class:`~flavorkit.integrity.FrameworkVersion` entries; ``compatible`` declares a PEP 440
+    :class:`~flavorkit.flavor.FrameworkVersion` entries; ``compatible`` declares a PEP 440
     range (``">=1.14"``) when the same major.minor is too strict. The core compares them with what
     is installed, warns once per model, and raises under ``FLAVORKIT_STRICT_VERSIONS=1``.
     Return None if ``flavor`` is not yours.
