@@ -187,3 +187,18 @@ def test_parallel_digests_equal_hashlib(tmp_path: Path) -> None:
     for name in names:
         assert found[name] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
     assert file_digest(tmp_path / "empty") == hashlib.sha256(b"").hexdigest()
+
+
+def test_downloads_are_verified_before_they_enter_the_cache(model_dir: Path) -> None:
+    """flavorkit.locations calls verify_download on every download; a tampered one is refused."""
+    from flavorkit import locations
+
+    source = "models:/churn/3"
+    locations.verify_download(model_dir, source)
+    (model_dir / MANIFEST_FILE).rename(model_dir.parent / "saved-manifest")
+    locations.verify_download(model_dir, source)  # no manifest (MLflow's models): as before
+    (model_dir.parent / "saved-manifest").rename(model_dir / MANIFEST_FILE)
+    (model_dir / "model.json").write_text('{"weights": [0.0, 0.0], "bias": 1.5}')
+    with pytest.raises(IntegrityError, match=r"^models:/churn/3 \(downloaded\): a difference") as e:
+        locations.verify_download(model_dir, source)
+    assert e.value.file == "model.json"

@@ -200,11 +200,15 @@ def verify_download(model_dir: Path, source: str) -> None:
     """The integrity hook: called on every download after its files are complete and checked,
     before they are renamed into the cache, with the downloaded model directory and its URI.
 
-    It raises to reject the download (the files are then discarded, nothing enters the cache).
-    Today it does nothing: digest verification of downloads belongs to ``flavorkit.integrity``
-    (issue 22), which is to be called from here.
+    It raises to reject the download (the files are then discarded, nothing enters the cache): a
+    model carrying a manifest must match it, every file's size and SHA-256
+    (:func:`flavorkit.integrity.verify_directory`), else an
+    :class:`~flavorkit.errors.IntegrityError` names the URI and the file. Models without a
+    manifest (MLflow's own) pass as before.
     """
-    del model_dir, source
+    from flavorkit.integrity import verify_directory
+
+    verify_directory(model_dir, label=f"{source} (downloaded)")
 
 
 # -- resolving ----------------------------------------------------------------------------------

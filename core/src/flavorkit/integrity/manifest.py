@@ -178,14 +178,17 @@ def check_sizes(path: str | os.PathLike[str]) -> Manifest | None:
     return manifest
 
 
-def verify_directory(path: str | os.PathLike[str], *, digests: bool = True) -> Manifest | None:
+def verify_directory(
+    path: str | os.PathLike[str], *, digests: bool = True, label: str | None = None
+) -> Manifest | None:
     """Check a model directory against its manifest; return it, or None if there is none.
 
     Checks that no recorded file is missing or resized and that no file was added; with
     ``digests`` (the default) also every file's SHA-256 and the MLmodel sections the manifest
     binds. Every difference is reported in one :class:`IntegrityError`, whose ``file`` is the
-    first one. This is the verifier downloads from a tracking server call before the directory is
-    moved into the cache.
+    first one. ``label`` names the model in the message instead of ``path`` (the URI of a
+    download, whose files are still in a temporary directory). This is the verifier every
+    download from a tracking server goes through before it enters the cache.
     """
     root = Path(path).absolute()
     manifest = read_manifest(root)
@@ -231,7 +234,8 @@ def verify_directory(path: str | os.PathLike[str], *, digests: bool = True) -> M
         listed = "; ".join(text for _, text in problems)
         count = f"{len(problems)} differences" if len(problems) > 1 else "a difference"
         raise IntegrityError(
-            f"{root}: {count} from the manifest: {listed}. {_WHAT_TO_DO}", file=problems[0][0]
+            f"{label or root}: {count} from the manifest: {listed}. {_WHAT_TO_DO}",
+            file=problems[0][0],
         )
     return manifest
 
