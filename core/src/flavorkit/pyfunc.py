@@ -77,6 +77,14 @@ class PyFuncModel:
         data, params = self._enforce(data, params)
         return self._predictor.predict(data, params)
 
+    def enforce_input(
+        self, data: Any, params: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any] | None]:
+        """``(data, params)`` as :attr:`predictor` takes them: the signature enforced, params
+        defaulted. For callers that check a request now and predict later (a batching server)."""
+        data, params = self._enforce(data, params)
+        return data, params
+
     def predict_stream(self, data: Any, params: dict[str, Any] | None = None) -> Iterator[Any]:
         """Stream predictions, for models whose flavor can (``python_function.streamable``)."""
         stream = getattr(self._predictor, "predict_stream", None)

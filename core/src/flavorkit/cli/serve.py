@@ -17,7 +17,7 @@ __all__ = ["register"]
 
 def register(sub: Any) -> None:
     """Add ``serve`` to the CLI's subparsers (argparse's ``_SubParsersAction``)."""
-    from flavorkit.serve.config import DEFAULT_MAX_BODY_SIZE
+    from flavorkit.serve.config import DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BODY_SIZE
 
     p: argparse.ArgumentParser = sub.add_parser(
         "serve",
@@ -46,6 +46,28 @@ def register(sub: Any) -> None:
         "--model-name", help="the name under /v2/models/ (default: the directory's name)"
     )
     p.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    p.add_argument(
+        "--batching",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="coalesce concurrent requests into one predict call (default: on; --no-batching "
+        "for models whose predictions depend on the other rows of a request)",
+    )
+    p.add_argument(
+        "--max-batch-size",
+        type=int,
+        default=DEFAULT_MAX_BATCH_SIZE,
+        metavar="ROWS",
+        help=f"most rows in one batched predict (default: {DEFAULT_MAX_BATCH_SIZE})",
+    )
+    p.add_argument(
+        "--max-batch-delay-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="how long a batch waits for more requests (default: 0, never waits: a lone "
+        "client sees no added latency)",
+    )
     add_load_arguments(p)
     p.set_defaults(run=run)
 
@@ -65,5 +87,8 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         model_name=args.model_name,
         access_log=not args.no_access_log,
+        batching=args.batching,
+        max_batch_size=args.max_batch_size,
+        max_batch_delay_ms=args.max_batch_delay_ms,
     )
     return serve(config)

@@ -1,39 +1,33 @@
 """The ASGI app: MLflow's scoring routes, the Open Inference Protocol v2 routes, health, OpenAPI.
 
-The app is thin: request parsing lives in :mod:`.scoring` and :mod:`.v2`, the document in
-:mod:`.openapi`, the model and its readiness in :mod:`.state`. What this module adds is HTTP:
-
-* every request is answered with JSON; a :class:`~.errors.RequestError` becomes MLflow's error
-  body (``{"error_code", "message"}``) on the MLflow routes and ``{"error": ...}`` on the v2 ones;
-* the body is read up to ``max_body_size`` bytes (a declared ``Content-Length`` over it is
-  refused before reading, a streamed body as soon as it passes it): 413;
-* parsing, prediction and encoding run in one worker thread per request, so the event loop keeps
-  answering health probes during a long prediction, and a prediction past ``timeout`` gets
-  MLflow's 504 (the thread is abandoned, as MLflow's server abandons it);
-* an exception the handlers did not foresee is logged and answered with a JSON 500; that is a bug
-  in flavorkit or in the model's output, never the caller's input (which is a 4xx).
+The app is thin: request parsing lives in :mod:`.scoring` and :mod:`.v2`, the two prediction
+routes in :mod:`.predict_routes` (raw ASGI, ahead of the framework), the document in
+:mod:`.openapi`, the model and its readiness in :mod:`.state`. What this module adds is the rest
+of HTTP on FastAPI: health, metadata, the OpenAPI document and the Swagger UI page (its assets
+served from this server, :mod:`.swagger`). Every answer is JSON; a
+:class:`~.errors.RequestError` becomes MLflow's error body (``{"error_code", "message"}``) on the
+MLflow routes and ``{"error": ...}`` on the v2 ones; an exception nobody foresaw is logged and
+answered with a JSON 500.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio
-import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
 
 from flavorkit.errors import FlavorkitError
-from flavorkit.serve import scoring, v2
+from flavorkit.serve import v2
 from flavorkit.serve.config import ServeConfig
 from flavorkit.serve.errors import RequestError
 from flavorkit.serve.openapi import build_openapi
+from flavorkit.serve.predict_routes import PredictRoutes, mlflow_error_body, v2_error_body
 from flavorkit.serve.state import ModelState
 
 __all__ = ["app_from_env", "create_app"]
@@ -49,12 +43,16 @@ def create_app(config: ServeConfig, *, state: ModelState | None = None) -> FastA
     model = state if state is not None else ModelState(config)
     example, v2_example = _examples(model)
 
+    routes = PredictRoutes(model, config)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         model.start_loading()
         yield
+        await routes.close()
 
-    app = FastAPI(
+    app = _ScoringApp(
+        routes,
         title=f"flavorkit: {model.name}",
         version=__version__,
         lifespan=lifespan,
@@ -63,40 +61,6 @@ def create_app(config: ServeConfig, *, state: ModelState | None = None) -> FastA
         openapi_url=None,
     )
     app.state.model = model
-
-    async def run(work: Callable[[], bytes]) -> bytes:
-        """``work`` in a worker thread, bounded by the prediction timeout."""
-        try:
-            with anyio.fail_after(config.timeout):
-                return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
-        except TimeoutError:
-            raise RequestError(
-                504, "Request processing time exceeded limit", error_code="DEADLINE_EXCEEDED"
-            ) from None
-
-    def ready_model() -> Any:
-        if model.status != "ready" or model.model is None:
-            raise RequestError.from_code("TEMPORARILY_UNAVAILABLE", model.not_ready_message())
-        return model.model
-
-    # -- MLflow's scoring protocol --------------------------------------------------------------
-
-    @app.post("/invocations")
-    async def invocations(request: Request) -> Response:
-        try:
-            kind = scoring.media_type(request.headers.get("content-type"))
-            pyfunc = ready_model()
-            body = await read_body(request, config.max_body_size)
-
-            def work() -> bytes:
-                data, params, llm = scoring.parse_request(body, kind, model.signature)
-                predictions = _predict(pyfunc, data, params)
-                return _encode(lambda: scoring.response_body(predictions, llm=llm))
-
-            content = await run(work)
-        except RequestError as e:
-            return mlflow_error(e)
-        return Response(content, media_type=JSON)
 
     @app.get("/ping")
     @app.get("/health")
@@ -111,7 +75,7 @@ def create_app(config: ServeConfig, *, state: ModelState | None = None) -> FastA
     async def version() -> Response:
         return Response(__version__, media_type="text/plain")
 
-    # -- Open Inference Protocol v2 -------------------------------------------------------------
+    # -- Open Inference Protocol v2 (POST .../infer: PredictRoutes) -----------------------------
 
     @app.get("/v2")
     async def v2_server() -> Response:
@@ -157,37 +121,6 @@ def create_app(config: ServeConfig, *, state: ModelState | None = None) -> FastA
             body["error"] = model.not_ready_message()
         return _json(body, 200 if ready else 503)
 
-    @app.post("/v2/models/{name}/infer")
-    async def v2_infer(name: str, request: Request) -> Response:
-        try:
-            check_name(name)
-            header = request.headers.get("content-type")
-            if header is not None and scoring.media_type(header) != JSON:
-                raise RequestError(415, f"The v2 protocol takes {JSON} bodies, got {header!r}.")
-            pyfunc = ready_model()
-            body = await read_body(request, config.max_body_size)
-
-            def work() -> bytes:
-                data, params, outputs, request_id = v2.decode_request(body, model.signature)
-                predictions = _predict(pyfunc, data, params)
-
-                def encode() -> bytes:
-                    tensors = v2.encode_outputs(predictions, model.signature, outputs)
-                    response = {
-                        "model_name": model.name,
-                        "id": request_id or str(uuid.uuid4()),
-                        "parameters": {},
-                        "outputs": tensors,
-                    }
-                    return json.dumps(response).encode()
-
-                return _encode(encode)
-
-            content = await run(work)
-        except RequestError as e:
-            return v2_error(e)
-        return Response(content, media_type=JSON)
-
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("flavorkit: unexpected error on %s %s", request.method, request.url.path)
@@ -221,66 +154,26 @@ def create_app(config: ServeConfig, *, state: ModelState | None = None) -> FastA
     return app
 
 
+class _ScoringApp(FastAPI):
+    """FastAPI, with the two prediction routes answered first by :class:`PredictRoutes`."""
+
+    def __init__(self, routes: PredictRoutes, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.predict_routes = routes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if PredictRoutes.handles(scope):
+            await self.predict_routes(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def app_from_env() -> FastAPI:
     """The app of the config in ``FLAVORKIT_SERVE_CONFIG``: what each uvicorn worker imports."""
     from flavorkit.serve.server import configure_logging
 
     configure_logging()
     return create_app(ServeConfig.from_env())
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with a 413 as soon as it is known to exceed ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(int(declared), limit)
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(size, limit, streamed=True)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(size: int, limit: int, *, streamed: bool = False) -> RequestError:
-    got = f"more than {limit:,}" if streamed else f"{size:,}"
-    return RequestError(
-        413,
-        f"The request body ({got} bytes) exceeds the server's limit of {limit:,} bytes; send "
-        f"fewer rows per request, or restart the server with a larger --max-body-size.",
-        error_code="REQUEST_LIMIT_EXCEEDED",
-    )
-
-
-def _predict(pyfunc: Any, data: Any, params: dict[str, Any] | None) -> Any:
-    """``pyfunc.predict`` with MLflow's error mapping: schema errors and model errors are 400s."""
-    try:
-        return pyfunc.predict(data, params)
-    except FlavorkitError as e:
-        raise RequestError.from_code(e.error_code, f"Failed to predict data. Error: {e}") from None
-    except Exception as e:  # MLflow answers any model error with a 400 as well
-        log.info("flavorkit: the model raised on a request", exc_info=True)
-        raise RequestError(
-            400,
-            f"Encountered an unexpected error while evaluating the model. Verify that the input "
-            f"is compatible with the model for inference. Error: '{type(e).__name__}: {e}'",
-        ) from None
-
-
-def _encode(encode: Callable[[], bytes]) -> bytes:
-    try:
-        return encode()
-    except RequestError:
-        raise
-    except Exception as e:  # the model's output, not the input, is at fault
-        log.exception("flavorkit: cannot encode the model's predictions")
-        raise RequestError(
-            500,
-            f"The model's predictions cannot be encoded as JSON: {type(e).__name__}: {e}",
-            error_code="INTERNAL_ERROR",
-        ) from None
 
 
 def _examples(model: ModelState) -> tuple[Any, Any]:
@@ -326,13 +219,12 @@ def _v2_inputs(data: Any, model: ModelState) -> list[dict[str, Any]]:
 
 def mlflow_error(error: RequestError) -> Response:
     """MLflow's error body for the scoring routes."""
-    body = {"error_code": error.error_code, "message": error.message}
-    return _json(body, error.status)
+    return Response(mlflow_error_body(error), status_code=error.status, media_type=JSON)
 
 
 def v2_error(error: RequestError) -> Response:
     """The Open Inference Protocol's error body."""
-    return _json({"error": error.message}, error.status)
+    return Response(v2_error_body(error), status_code=error.status, media_type=JSON)
 
 
 def _json(body: Any, status: int = 200) -> Response:

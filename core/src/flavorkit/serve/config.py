@@ -14,10 +14,17 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["CONFIG_ENV", "DEFAULT_MAX_BODY_SIZE", "ServeConfig", "parse_size"]
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_MAX_BATCH_SIZE",
+    "DEFAULT_MAX_BODY_SIZE",
+    "ServeConfig",
+    "parse_size",
+]
 
 CONFIG_ENV = "FLAVORKIT_SERVE_CONFIG"
 DEFAULT_MAX_BODY_SIZE = 100 * 1024 * 1024
+DEFAULT_MAX_BATCH_SIZE = 1024
 
 _UNITS = {
     "": 1,
@@ -67,6 +74,9 @@ class ServeConfig:
     timeout: float = 60.0  # seconds per prediction; MLflow's MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT
     model_name: str | None = None  # the name under /v2/models/; default: the directory's name
     access_log: bool = True
+    batching: bool = True  # coalesce concurrent requests into one predict (serve/batching.py)
+    max_batch_size: int = DEFAULT_MAX_BATCH_SIZE  # rows per batched predict
+    max_batch_delay_ms: float = 0.0  # how long a batch waits for more rows; 0: never waits
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -75,6 +85,12 @@ class ServeConfig:
             raise ValueError(f"--port must be between 0 and 65535, got {self.port}.")
         if self.timeout <= 0:
             raise ValueError(f"--timeout must be positive, got {self.timeout}.")
+        if self.max_batch_size < 1:
+            raise ValueError(f"--max-batch-size must be at least 1, got {self.max_batch_size}.")
+        if not 0 <= self.max_batch_delay_ms <= 10_000:
+            raise ValueError(
+                f"--max-batch-delay-ms must be between 0 and 10000, got {self.max_batch_delay_ms}."
+            )
         if self.model_name is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", self.model_name):
             raise ValueError(
                 f"--model-name {self.model_name!r}: use letters, digits, '.', '_' and '-' "

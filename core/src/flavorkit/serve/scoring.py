@@ -15,6 +15,8 @@ Where flavorkit's server answers differently from MLflow's, on purpose (all are 
   drops it). Undeclared *columns* are still dropped with a logged warning, as MLflow does, so a
   client that sends a whole row (an id column included) keeps working.
 * CSV: datetime columns are parsed as dates (MLflow's ``read_csv(dtype=datetime64)`` fails).
+* A numeric ``dataframe_split``/``dataframe_records`` body becomes its DataFrame in one copy
+  (:mod:`.frames`); the result is the frame the general parser builds.
 * Error bodies carry ``error_code`` and ``message`` but no ``stack_trace``: tracebacks go to the
   server log, not to callers.
 """
@@ -34,6 +36,7 @@ from flavorkit.examples import (
 )
 from flavorkit.schema import DataType, Schema
 from flavorkit.serve.errors import RequestError
+from flavorkit.serve.frames import numeric_frame
 from flavorkit.serve.strict import check_lossless
 
 if TYPE_CHECKING:
@@ -123,6 +126,11 @@ def parse_request(
             )
         if len(keys) == 1:
             check_lossless(payload, keys[0], inputs)
+            params = payload.get("params")
+            frame = numeric_frame(keys[0], payload[keys[0]], inputs)
+            if frame is not None and (params is None or isinstance(params, dict)):
+                check_params(params, signature)
+                return frame, (dict(params) if params is not None else None), False
     try:
         data, params = parse_serving_payload(payload, inputs, param_schema=param_schema)
     except RequestError:
