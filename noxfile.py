@@ -68,7 +68,11 @@ def _ensure_chromium(session: nox.Session) -> str:
 
 @nox.session
 def core(session: nox.Session) -> None:
-    """The core's tests against a non-editable install of ./core."""
+    """The core's tests against a non-editable install of ./core.
+
+    The serve tests include /docs in headless Chromium (Debian's, installed when missing).
+    """
+    _ensure_chromium(session)
     session.install(*CONSTRAINTS, *CORE_TEST_DEPS)
     session.run("pytest", "core/tests", *session.posargs)
 

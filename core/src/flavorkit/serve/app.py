@@ -19,11 +19,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
 
 from flavorkit.errors import FlavorkitError
-from flavorkit.serve import v2
+from flavorkit.serve import swagger, v2
 from flavorkit.serve.config import ServeConfig
 from flavorkit.serve.errors import RequestError
 from flavorkit.serve.openapi import build_openapi
@@ -145,11 +144,23 @@ def create_app(config: ServeConfig, *, state: ModelState | None = None) -> FastA
     async def openapi() -> Response:
         return Response(document, media_type=JSON)
 
+    docs_page = swagger.page(f"{model.name} - flavorkit")
+
     @app.get("/docs")
     async def docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json", title=f"{model.name} - flavorkit", swagger_favicon_url=""
-        )
+        return Response(docs_page, media_type="text/html")
+
+    @app.get("/docs/{name}")
+    async def docs_asset(name: str) -> Response:
+        try:
+            content, media_type = swagger.asset(name)
+        except KeyError:
+            return mlflow_error(
+                RequestError(
+                    404, f"No such file under /docs/: {name!r}.", error_code="ENDPOINT_NOT_FOUND"
+                )
+            )
+        return Response(content, media_type=media_type, headers={"cache-control": "max-age=86400"})
 
     return app
 

@@ -120,8 +120,14 @@ class PredictRoutes:
         await send({"type": "http.response.body", "body": content})
 
     async def close(self) -> None:
-        if self.batcher is not None:
-            await self.batcher.close()
+        batcher = self.batcher
+        if batcher is not None:
+            await batcher.close()
+            log.info(
+                "Batching: %d requests were predicted in %d shared predict calls",
+                batcher.batched_requests,
+                batcher.batches,
+            )
 
     # -- the routes -----------------------------------------------------------------------------
 
