@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import pickle
+import sys
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -113,6 +115,7 @@ def _dump_skops(model: Any, file: Path, expected: list[str] | None) -> list[str]
             "need trust=True)."
         ) from e
     needed = sorted(sio.get_untrusted_types(file=file))
+    _check_findable(needed, model)
     if expected is None:
         return needed or None
     missing = sorted(set(needed) - set(expected))
@@ -125,13 +128,66 @@ def _dump_skops(model: Any, file: Path, expected: list[str] | None) -> list[str]
     return expected
 
 
+def _check_findable(names: Iterable[str], model: Any) -> None:
+    """A ValueError unless every function or class the skops file names can be found by name.
+
+    skops records functions and classes by ``module.name``, and a load imports them back by
+    that name. A lambda or a function defined inside another function has no such name
+    (``__main__.<lambda>``), so the save would succeed and every load fail. Names from the
+    running script (``__main__``) are found only by that script: a warning, as for pytorch.
+    """
+    for name in names:
+        module_name, attr = _split_reference(name)
+        found: Any = sys.modules.get(module_name) if module_name else None
+        for part in attr.split(".") if found is not None else ():
+            found = getattr(found, part, None)
+        if found is None:
+            raise ValueError(
+                f"sklearn: the skops file refers to {name!r}, which a load cannot find by that "
+                "name (a lambda, or a function or class defined inside another function), so "
+                f"this {type(model).__name__} could be saved but never loaded. Define it at "
+                "module level, or save with serialization_format='cloudpickle' (loading then "
+                "needs trust=True)."
+            )
+        if module_name == "__main__":
+            warnings.warn(
+                f"flavorkit-sklearn: the model refers to {name!r}, defined in the script being "
+                "run (__main__); loading it elsewhere needs that script's code importable under "
+                "the same name. Move it into a module to load the model anywhere.",
+                UserWarning,
+                stacklevel=6,
+            )
+
+
+def _split_reference(name: str) -> tuple[str, str]:
+    """``("pkg.mod", "Cls.attr")`` for ``"pkg.mod.Cls.attr"``: the longest imported module."""
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:i])
+        if module in sys.modules:
+            return module, ".".join(parts[i:])
+    return "", name
+
+
 def _dump_pickle(model: Any, file: Path, fmt: str) -> None:
     if fmt == "cloudpickle":
         module: Any = _import_cloudpickle()
     else:
         module = pickle
     with open(file, "wb") as out:
-        module.dump(model, out, protocol=pickle.DEFAULT_PROTOCOL)
+        try:
+            module.dump(model, out, protocol=pickle.DEFAULT_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as e:
+            hint = (
+                " Save it with serialization_format='cloudpickle', which records lambdas and "
+                "nested functions by value."
+                if fmt == "pickle"
+                else ""
+            )
+            raise ValueError(
+                f"sklearn: {fmt} cannot save this {type(model).__name__} "
+                f"({type(e).__name__}: {e}).{hint}"
+            ) from e
 
 
 def _import_cloudpickle() -> Any:
