@@ -1151,3 +1151,27 @@ def test_importing_enforce_imports_no_numpy_or_pandas() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_tensor_model_fed_numpy_never_imports_pandas() -> None:
+    """Cold start: a numpy input to a tensor signature costs no ``import pandas`` (~0.5 s)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        from flavorkit.enforce import enforce_schema
+        from flavorkit.schema import Schema, TensorSpec
+        for spec in (TensorSpec(np.dtype("float32"), (-1, 4)),
+                     TensorSpec(np.dtype("float32"), (-1, 4), "x")):
+            enforce_schema(np.ones((2, 4), np.float32), Schema([spec]))
+        print("pandas" in sys.modules)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "False"

@@ -5,7 +5,8 @@ The rules are the **Tensor-based schemas** table of :mod:`flavorkit.enforce`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import Any
 
 from flavorkit.coercion.cells import describe
 from flavorkit.datatypes import DataType
@@ -13,24 +14,24 @@ from flavorkit.enforce.columns import resolve_named
 from flavorkit.errors import SchemaEnforcementError
 from flavorkit.schema import ColSpec, Schema, TensorSpec
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["enforce_tensors"]
 
 
 def enforce_tensors(data: Any, schema: Schema, extras: list[Any]) -> Any:
     import numpy as np
-    import pandas as pd
 
-    specs: list[TensorSpec] = schema.inputs  # type: ignore[assignment]
-    if isinstance(data, pd.Series):
+    # The input can be a pandas object only if pandas is imported: a tensor model fed numpy
+    # arrays never pays for importing pandas (about half a second of a cold start).
+    pd: Any = sys.modules.get("pandas")
+    if pd is not None and isinstance(data, pd.Series):
         data = pd.DataFrame(data)
+    is_frame = pd is not None and isinstance(data, pd.DataFrame)
+    specs: list[TensorSpec] = schema.inputs  # type: ignore[assignment]
     if schema.has_input_names():
         names: list[str] = [s.name for s in specs]  # type: ignore[misc]
         if len(names) == 1 and isinstance(data, np.ndarray):
             data = {names[0]: data}
-        if isinstance(data, pd.DataFrame):
+        if is_frame:
             positions = resolve_named(
                 data, [ColSpec(DataType.string, n) for n in names], extras, None
             )
@@ -66,7 +67,7 @@ def enforce_tensors(data: Any, schema: Schema, extras: list[Any]) -> Any:
             input_name=names[0],
         )
     spec = specs[0]
-    if isinstance(data, pd.DataFrame):
+    if is_frame:
         if data.empty:
             raise SchemaEnforcementError(
                 f"Tensor ({_tensor_str(spec)}): the input DataFrame is empty.", input_name=0
