@@ -29,7 +29,6 @@ import numpy as np
 import pytest
 import yaml
 
-from flavorkit.environment import inference as env
 from flavorkit.environment import (
     PythonEnv,
     Requirements,
@@ -41,6 +40,7 @@ from flavorkit.environment import (
     resolve_requirements,
     write_environment_files,
 )
+from flavorkit.environment import inference as env
 from flavorkit.errors import EnvironmentSpecError
 
 NUMPY = f"numpy=={version('numpy')}"
