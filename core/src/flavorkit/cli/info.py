@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from flavorkit.cli.loading import MODEL_HELP
+
 __all__ = ["register"]
 
 
@@ -14,7 +16,7 @@ def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "info", help="describe a saved model: flavors, signature, environment"
     )
-    p.add_argument("model", help="model directory or file:// URI")
+    p.add_argument("model", help=MODEL_HELP)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
 

@@ -10,7 +10,13 @@ import argparse
 import json
 from typing import Any
 
-__all__ = ["add_load_arguments", "load_options"]
+__all__ = ["MODEL_HELP", "add_load_arguments", "load_options"]
+
+#: What every command's model argument accepts (resolved by flavorkit.api.resolve_model_path).
+MODEL_HELP = (
+    "model directory, file:// URI, runs:/<run_id>/<path>, models:/<name>/<version>, "
+    "models:/<name>@<alias>, models:/m-<id> or an artifact URI (MLFLOW_TRACKING_URI applies)"
+)
 
 
 def add_load_arguments(p: argparse.ArgumentParser) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from flavorkit.cli.loading import add_load_arguments, load_options
+from flavorkit.cli.loading import MODEL_HELP, add_load_arguments, load_options
 
 __all__ = ["CHUNK_ROWS", "register"]
 
@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "predict", help="predict on a CSV, JSON or Parquet file"
     )
-    p.add_argument("-m", "--model", required=True, help="model directory or file:// URI")
+    p.add_argument("-m", "--model", required=True, help=MODEL_HELP)
     p.add_argument("-i", "--input", required=True, help="input file (.csv, .json, .parquet)")
     p.add_argument(
         "-o", "--output", default="-", help="output file (.json, .csv, .parquet); - = stdout"

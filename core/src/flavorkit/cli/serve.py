@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from flavorkit.cli.loading import add_load_arguments, load_options
+from flavorkit.cli.loading import MODEL_HELP, add_load_arguments, load_options
 
 __all__ = ["register"]
 
@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
         help="serve a model over HTTP: MLflow's scoring protocol, Open Inference Protocol v2, "
         "OpenAPI from the signature (needs flavorkit[serve])",
     )
-    p.add_argument("model", help="model directory or file:// URI")
+    p.add_argument("model", help=MODEL_HELP)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port to bind (default: 5000)")
     p.add_argument(

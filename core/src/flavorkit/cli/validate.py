@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from flavorkit.cli.loading import add_load_arguments, load_options
+from flavorkit.cli.loading import MODEL_HELP, add_load_arguments, load_options
 
 __all__ = ["register"]
 
@@ -16,7 +16,7 @@ def register(sub: Any) -> None:
         "validate",
         help="check a model: MLmodel, manifest, signature, files, versions, load, example",
     )
-    p.add_argument("model", help="model directory or file:// URI")
+    p.add_argument("model", help=MODEL_HELP)
     add_load_arguments(p)
     p.add_argument(
         "--public-key", metavar="KEY", help="also verify the model's signature with this key"
