@@ -114,16 +114,21 @@ def interop(session: nox.Session) -> None:
     session.install(
         *CONSTRAINTS,
         "mlflow==3.17.2",
-        "./core[testing]",
+        "./core[testing,mlflow]",
         *(f"./plugins/{p}[test]" for p in PLUGINS),
         "pytest>=8",
         "cookiecutter>=2.4",
     )
     session.env["FLAVORKIT_REQUIRE_MLFLOW"] = "1"
     session.env["FLAVORKIT_STRICT_PLUGINS"] = "1"
-    # plugins/sklearn's cold-start checks need torch installed beside skops, as it is here
+    # plugins/sklearn's cold-start checks need torch installed beside skops, as it is here;
+    # tests/tracking: a real `mlflow server` (log_model, runs:/ and models:/ URIs, the cache)
     session.run(
-        "pytest", "tests/interop", "plugins/sklearn/tests/test_cold_start.py", *session.posargs
+        "pytest",
+        "tests/interop",
+        "tests/tracking",
+        "plugins/sklearn/tests/test_cold_start.py",
+        *session.posargs,
     )
 
 
