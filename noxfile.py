@@ -159,7 +159,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (slow; not in the default run). Each prints its figures next to its targets."""
     session.install(
         *CONSTRAINTS,
-        "./core[serve]",
+        "./core[serve,mlflow]",  # mlflow: bench_tracking's flavorkit.log_model and models:/ loads
         *(f"./plugins/{p}" for p in PLUGINS),
         "scikit-learn",
         "mlflow==3.17.2",  # the reference each figure is compared with

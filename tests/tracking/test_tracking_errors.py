@@ -268,3 +268,18 @@ def test_embedded_default_store_without_a_server(tmp_path: Path) -> None:
         f"sqlite:///{tmp_path / 'mlflow.db'}",
     )
     assert (tmp_path / "mlflow.db").is_file()
+
+
+def test_a_download_that_differs_from_its_manifest_never_enters_the_cache(
+    tracking: Server, logreg: Any, tmp_path: Path
+) -> None:
+    from flavorkit.errors import IntegrityError
+
+    info = flavorkit.log_model(logreg, "model")
+    (stored,) = tracking.artifacts.glob(f"*/models/{info.model_id}/artifacts/model.skops")
+    data = bytearray(stored.read_bytes())
+    data[-1] ^= 0xFF  # same size, different bytes: only the digest can tell
+    stored.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError, match=rf"{info.model_uri}: .*model\.skops has sha256"):
+        flavorkit.load_model(info.model_uri)
+    assert not list((tmp_path / "cache").rglob("MLmodel"))

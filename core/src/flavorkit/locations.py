@@ -17,9 +17,10 @@ The cache (``FLAVORKIT_CACHE_DIR``, by default ``flavorkit/models`` under the us
   the version's cached files are used. Plain artifact URIs name storage that can be rewritten, so
   they are downloaded on every load and replace the cached copy.
 * A download goes into a ``.partial-<pid>-…`` directory beside the entry, is checked (an MLmodel
-  file that parses; then :func:`verify_download`, the integrity hook) and only then renamed into
-  place. An entry therefore exists only when it is complete; a download killed half way leaves a
-  partial directory that no load reads, removed by the next download once its process is gone.
+  file that parses; then :func:`verify_download`: every file against the model's manifest) and
+  only then renamed into place. An entry therefore exists only when it is complete; a download
+  killed half way leaves a partial directory that no load reads, removed by the next download
+  once its process is gone.
 
 HTTP calls to a tracking server are bounded (one retry, five seconds per request) unless the
 caller set MLflow's own ``MLFLOW_HTTP_REQUEST_*`` variables, so an unreachable server gives one
@@ -197,18 +198,18 @@ def _entry(kind: str, label: str, *key: str) -> Path:
 
 
 def verify_download(model_dir: Path, source: str) -> None:
-    """The integrity hook: called on every download after its files are complete and checked,
-    before they are renamed into the cache, with the downloaded model directory and its URI.
+    """The integrity check every download goes through: called after its files are complete and
+    parsed, before they are renamed into the cache, with the downloaded directory and its URI.
 
-    It raises to reject the download (the files are then discarded, nothing enters the cache): a
-    model carrying a manifest must match it, every file's size and SHA-256
-    (:func:`flavorkit.integrity.verify_directory`), else an
-    :class:`~flavorkit.errors.IntegrityError` names the URI and the file. Models without a
-    manifest (MLflow's own) pass as before.
+    It runs :func:`flavorkit.integrity.verify_directory` (every file's size and SHA-256 against
+    the model's ``flavorkit_manifest.json``, nothing added, MLmodel's bound sections unchanged;
+    models without a manifest, such as MLflow's own, pass). A failure raises
+    :class:`~flavorkit.errors.IntegrityError` naming the URI; the files are then discarded and
+    nothing enters the cache.
     """
     from flavorkit.integrity import verify_directory
 
-    verify_directory(model_dir, label=f"{source} (downloaded)")
+    verify_directory(model_dir, label=source)
 
 
 # -- resolving ----------------------------------------------------------------------------------
