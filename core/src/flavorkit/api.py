@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -26,10 +25,11 @@ from flavorkit.integrity.versions import (
     check_versions,
     find_mismatches,
 )
-from flavorkit.mlmodel import PYFUNC_FLAVOR, Model
+from flavorkit.mlmodel import PYFUNC_FLAVOR, Model, check_path, mlmodel_file
 from flavorkit.plugins import get_registry
 from flavorkit.pyfunc import PyFuncModel
 from flavorkit.signature import ModelSignature
+from flavorkit.staging import remove_stale, staging
 
 __all__ = [
     "list_flavors",
@@ -101,9 +101,9 @@ def save_model(
             reqs = replace(reqs, conda_env=plugin_env)
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.flavorkit-{uuid.uuid4().hex[:12]}.tmp"
-    tmp.mkdir()
-    try:
+    remove_stale(target.parent)  # what saves killed earlier left here
+    with staging(target) as paths:
+        tmp = paths.tmp
         example_data = input_example[0] if _is_params_tuple(input_example) else input_example
         saved = registry.hook.flavorkit_save_model(
             flavor=info.name, model=model, path=tmp, options=options, input_example=example_data
@@ -141,10 +141,7 @@ def save_model(
         mlmodel.extra["flavorkit_version"] = _flavorkit_version()
         mlmodel.save(tmp)
         write_manifest(tmp)  # last: it records every file, MLmodel's sections included
-        _commit(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        _commit(tmp, target, paths.old)
     return mlmodel
 
 
@@ -173,7 +170,7 @@ def load_model(
     ``flavorkit[sign]``); ``verify=None`` skips the manifest, for callers that checked it as a
     step of their own (``flavorkit validate``). See :mod:`flavorkit.integrity`.
     """
-    root = resolve_model_path(model_uri)
+    root = mlmodel_file(resolve_model_path(model_uri)).parent  # says what a wrong path is
     meta = _open(root, verify, verify_signature)
     pyfunc = meta.pyfunc_flavor()
     if pyfunc is None:
@@ -210,7 +207,7 @@ def load_native(
     ``flavor`` picks one when the model has several; by default the first installed one.
     ``load_options``, ``verify`` and ``verify_signature`` are as for :func:`load_model`.
     """
-    root = resolve_model_path(model_uri)
+    root = mlmodel_file(resolve_model_path(model_uri)).parent  # says what a wrong path is
     meta = _open(root, verify, verify_signature)
     if flavor is not None:
         if flavor not in meta.flavors:
@@ -265,6 +262,7 @@ def resolve_model_path(model_uri: PathLike) -> Path:
     """
     from flavorkit import locations
 
+    check_path(model_uri, what="model path or URI")  # a list, a NUL byte: one clear error
     if locations.is_local(model_uri):
         return locations.local_path(model_uri)
     return locations.resolve_model_dir(model_uri)
@@ -390,14 +388,14 @@ def _directory_size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
-def _commit(tmp: Path, target: Path) -> None:
-    """Move the finished directory into place; an old one is swapped out, then removed."""
+def _commit(tmp: Path, target: Path, old: Path) -> None:
+    """Move the finished directory into place; an old one is swapped out (to ``old``, which
+    :func:`flavorkit.staging.remove_stale` puts back if the process dies here), then removed."""
     if target.is_dir() and not any(target.iterdir()):
         target.rmdir()
     if not target.exists():
         os.rename(tmp, target)
         return
-    old = target.parent / f".{target.name}.flavorkit-{uuid.uuid4().hex[:12]}.old"
     os.rename(target, old)
     try:
         os.rename(tmp, target)
