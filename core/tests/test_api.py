@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -208,7 +209,7 @@ def test_paths_in_mlmodel_must_stay_inside(tmp_path: Path, data: str, message: s
 def test_file_uri_and_missing_model(tmp_path: Path) -> None:
     flavorkit.save_model(MODEL, tmp_path / "m")
     assert flavorkit.load_native((tmp_path / "m").as_uri()).weights == MODEL.weights
-    with pytest.raises(FlavorkitError, match='Could not find an "MLmodel"'):
+    with pytest.raises(FlavorkitError, match="nope: no such directory"):
         flavorkit.load_model(tmp_path / "nope")
 
 
@@ -223,7 +224,7 @@ def test_missing_plugin_names_the_package(tmp_path: Path) -> None:
     Model(flavors={"lightgbm": {"data": "m.txt"}}).add_flavor(
         "python_function", loader_module="mlflow.lightgbm"
     ).save(_mkdir(tmp_path / "m"))
-    with pytest.raises(PluginNotFoundError, match="pip install flavorkit-lightgbm"):
+    with pytest.raises(PluginNotFoundError, match="the flavorkit project publishes none for it"):
         flavorkit.load_model(tmp_path / "m")
 
 
@@ -477,3 +478,47 @@ def test_an_output_without_a_signature_type_keeps_the_inputs(tmp_path: Path) -> 
     assert meta.signature.inputs == Schema([ColSpec("double", "a"), ColSpec("double", "b")])
     # MLflow 3.17.2 records '[{"type": "any", "required": true}]' for an untypeable prediction
     assert meta.signature.to_dict()["outputs"] == '[{"type": "any", "required": true}]'
+
+
+# -- a saved model whose MLmodel was tampered with: only flavorkit errors -----------------------
+
+_HOSTILE = [["model.json"], {"a": "b"}, "x\x00y", "a" * 5000, "a/" * 3000, "", 7, None, "/abs"]
+
+
+def _leaf_keys(d: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    keys = [prefix] if prefix else []
+    if isinstance(d, dict):
+        for k, v in d.items():
+            keys += _leaf_keys(v, (*prefix, k))
+    return keys
+
+
+def test_every_key_of_a_saved_model_replaced_by_a_hostile_value_gives_a_flavorkit_error(
+    tmp_path: Path,
+) -> None:
+    """Each key of a real MLmodel, replaced by a list, a mapping, a NUL byte, an over-long path
+    and so on: loading, native loading and validation end in a FlavorkitError or succeed."""
+    from flavorkit.validate import validate_model
+
+    base = tmp_path / "base"
+    flavorkit.save_model(MODEL, base, input_example=X.head(2))
+    doc = yaml.safe_load((base / "MLmodel").read_text())
+    tried = 0
+    for key in _leaf_keys(doc):
+        for value in _HOSTILE:
+            tampered = yaml.safe_load((base / "MLmodel").read_text())
+            node = tampered
+            for part in key[:-1]:
+                node = node[part]
+            node[key[-1]] = value
+            (base / "MLmodel").write_text(yaml.safe_dump(tampered))
+            for attempt in (
+                lambda: flavorkit.load_model(base).predict(X),
+                lambda: flavorkit.load_native(base),
+                lambda: validate_model(base),
+            ):
+                with contextlib.suppress(FlavorkitError):
+                    attempt()
+                tried += 1
+        (base / "MLmodel").write_text(yaml.safe_dump(doc))
+    assert tried > 300

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flavorkit.errors import FlavorkitError, MLmodelError, MLmodelNotFoundError
+from flavorkit.errors import FlavorkitError, MLmodelError, MLmodelNotFoundError, ModelPathError
 from flavorkit.mlmodel import Model, PyFuncFlavor
 from flavorkit.schema import ColSpec, Schema
 from flavorkit.signature import ModelSignature
@@ -141,7 +141,7 @@ def test_unquoted_timestamp_and_numeric_versions_are_tolerated() -> None:
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
-    with pytest.raises(MLmodelNotFoundError, match='Could not find an "MLmodel" configuration'):
+    with pytest.raises(MLmodelNotFoundError, match="not an MLmodel directory: it has no MLmodel"):
         Model.load(tmp_path)
     assert issubclass(MLmodelNotFoundError, FileNotFoundError)
 
@@ -193,7 +193,7 @@ def test_invalid_files_name_the_file_and_key(
     tmp_path: Path, text: str, key: str | None, message: str
 ) -> None:
     file = tmp_path / "MLmodel"
-    file.write_text(text)
+    file.write_text(text.replace("flavors: {}\n", "flavors: {a: {}}\nutc_time_created: '2026'\n"))
     with pytest.raises(MLmodelError, match=message) as info:
         Model.load(tmp_path)
     assert info.value.path == str(file)
@@ -287,7 +287,9 @@ _names = st.text(alphabet="abcdefghij_", min_size=1, max_size=8)
 
 @settings(max_examples=100, deadline=None)
 @given(
-    flavors=st.dictionaries(_names, st.dictionaries(_names, _scalars, max_size=3), max_size=3),
+    flavors=st.dictionaries(
+        _names, st.dictionaries(_names, _scalars, max_size=3), min_size=1, max_size=3
+    ),
     extra=st.dictionaries(_names.map(lambda s: "x_" + s), _yaml_values, max_size=3),
     metadata=st.none() | st.dictionaries(_names, _scalars, max_size=3),
     size=st.none() | st.integers(1, 2**40),
@@ -297,3 +299,133 @@ def test_model_round_trips_through_yaml(
 ) -> None:
     model = Model(flavors=flavors, extra=extra, metadata=metadata, model_size_bytes=size)
     assert Model.from_yaml(model.to_yaml()) == model
+
+
+# -- paths that are not a model directory -------------------------------------------------------
+
+
+def _hugging_face(d: Path) -> None:
+    (d / "config.json").write_text("{}")
+    (d / "model.safetensors").write_bytes(b"\0" * 8)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: None, "no such directory. Pass the directory a model was saved to"),
+        (
+            lambda p: p.write_bytes(b"\x80\x04joblib"),
+            "a file, not a model directory.*flavorkit.save_model",
+        ),
+        (lambda p: p.mkdir(), r"not an MLmodel directory: it has no MLmodel file \(it is empty\)"),
+        (
+            lambda p: (p.mkdir(), _hugging_face(p)),
+            "not an MLmodel directory.*looks like a Hugging Face model folder.*save_model",
+        ),
+        (
+            lambda p: (p.mkdir(), (p / "clf.joblib").write_bytes(b"x")),
+            r"not an MLmodel directory.*clf.joblib.*pickled objects",
+        ),
+        (
+            lambda p: (p.mkdir(), (p / "MLmodel").mkdir()),
+            "not an MLmodel directory: it has no MLmodel file",
+        ),
+    ],
+    ids=["missing", "a-file", "empty-dir", "hugging-face", "joblib-folder", "MLmodel-is-a-dir"],
+)
+def test_a_path_that_is_no_model_directory_says_what_it_is(
+    tmp_path: Path, make: object, message: str
+) -> None:
+    path = tmp_path / "model.joblib"
+    make(path)  # type: ignore[operator]
+    with pytest.raises(MLmodelNotFoundError, match=message) as info:
+        Model.load(path)
+    assert str(info.value).startswith(f"{path}: ")
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("a\x00b", "contains a NUL byte"),
+        ("x" * 300, "longer than the file system allows"),
+        ("/".join(["y" * 200] * 30), "longer than the file system allows"),
+        (["model"], "expected a model path .*, got list"),
+        (3, "expected a model path .*, got int"),
+    ],
+    ids=["nul", "long-name", "long-path", "list", "int"],
+)
+def test_a_path_the_os_refuses_is_a_flavorkit_error(path: object, message: str) -> None:
+    with pytest.raises(ModelPathError, match=message):
+        Model.load(path)  # type: ignore[arg-type]
+
+
+# -- a damaged MLmodel that is still valid YAML -------------------------------------------------
+
+
+def _written() -> str:
+    model = Model(
+        flavors={"toy": {"data": "m.json"}, "python_function": {"loader_module": "x"}},
+        signature=ModelSignature.from_dict({"inputs": '[{"type": "double", "name": "a"}]'}),
+        saved_input_example_info={"artifact_path": "input_example.json", "type": "dataframe"},
+        model_size_bytes=10,
+    )
+    return model.to_yaml()
+
+
+def test_every_cut_of_a_written_file_fails_loudly() -> None:
+    """A file cut short at any line (a full disk, an interrupted copy) never loads as valid."""
+    lines = _written().splitlines(keepends=True)
+    assert Model.from_yaml("".join(lines)).signature is not None
+    for n in range(len(lines)):
+        with pytest.raises(MLmodelError):
+            Model.from_yaml("".join(lines[:n]))
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        ("flavors: {}\n", "flavors", "empty: the file names no flavor"),
+        ("flavors: {a: {}}\n", "utc_time_created", "probably cut short"),
+        ("flavors: {a: {}}\nsignature: {}\nutc_time_created: x\n", "signature", "no inputs"),
+        (
+            "flavors: {a: {}}\nsaved_input_example_info: {artifact_path: e.json}\n"
+            "utc_time_created: x\n",
+            "saved_input_example_info.type",
+            "always record it with an input example",
+        ),
+    ],
+    ids=["no-flavors", "cut-short", "signature-emptied", "example-type-lost"],
+)
+def test_a_file_that_lost_its_required_parts_names_the_key(
+    text: str, key: str, message: str
+) -> None:
+    with pytest.raises(MLmodelError, match=message) as info:
+        Model.from_yaml(text)
+    assert info.value.key == key
+    assert "damaged" in str(info.value)
+
+
+def test_a_signature_that_was_never_there_is_fine() -> None:
+    assert Model.from_yaml("flavors: {a: {}}\nutc_time_created: x\n").signature is None
+
+
+# Values that crashed loaders when they stood where MLmodel expects a path or a name.
+_hostile_values = st.sampled_from(
+    [["model.skops"], {"a": "b"}, "x\x00y", "a" * 5000, "a/" * 3000, "", 7, True, "/abs", "../up"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.sampled_from(["data", "model_path", "code", "env"]), value=_hostile_values)
+def test_hostile_paths_in_mlmodel_raise_only_flavorkit_errors(
+    tmp_path_factory: pytest.TempPathFactory, key: str, value: object
+) -> None:
+    from flavorkit.safety import model_file
+
+    root = tmp_path_factory.mktemp("m")
+    with contextlib.suppress(FlavorkitError):
+        pyfunc = PyFuncFlavor.from_dict({"loader_module": "m", key: value})
+        for rel in (pyfunc.data, pyfunc.code, *pyfunc.env.values()):
+            if rel is not None:
+                model_file(root, rel, key=key).exists()

@@ -154,6 +154,7 @@ def test_cli_reports_a_missing_plugin_with_the_package_to_install(
     (model / "MLmodel").write_text(
         "flavors:\n  lightgbm: {data: model.txt}\n"
         "  python_function: {loader_module: mlflow.lightgbm, data: model.txt}\n"
+        "utc_time_created: '2026-01-01 00:00:00'\n"
     )
     result = subprocess.run(
         [sys.executable, "-m", "flavorkit.cli", "validate", str(model)],
@@ -163,7 +164,8 @@ def test_cli_reports_a_missing_plugin_with_the_package_to_install(
         timeout=60,
     )
     assert result.returncode == 1
-    assert "pip install flavorkit-lightgbm" in result.stdout
+    assert "No plugin for flavor 'lightgbm' is installed" in result.stdout
+    assert "flavorkit-lightgbm" not in result.stdout  # no such package: never suggest it
 
 
 # -- the registry's rules, in-process -----------------------------------------------------------

@@ -13,19 +13,22 @@ is wrong; nothing else escapes from :meth:`Model.load`.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import os
+import stat
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, overload
 
-from flavorkit.errors import FlavorkitError, MLmodelError, MLmodelNotFoundError
+from flavorkit.errors import FlavorkitError, MLmodelError, MLmodelNotFoundError, ModelPathError
 from flavorkit.schema import ParamSchema, Schema
 from flavorkit.signature import ModelSignature
+from flavorkit.staging import staging_name
 
-__all__ = ["MLMODEL_FILE_NAME", "Model", "PyFuncFlavor"]
+__all__ = ["MLMODEL_FILE_NAME", "Model", "PyFuncFlavor", "check_path", "mlmodel_file"]
 
 MLMODEL_FILE_NAME = "MLmodel"
 PYFUNC_FLAVOR = "python_function"
@@ -182,6 +185,12 @@ class Model:
         if bad_keys:
             raise MLmodelError(f"top-level keys must be strings, got {bad_keys!r}.", path=path)
         flavors = r.get("flavors", Mapping, required=True)
+        if not flavors:
+            raise MLmodelError(
+                f"empty: the file names no flavor to load the model with.{_DAMAGED}",
+                path=path,
+                key="flavors",
+            )
         for name, conf in flavors.items():
             if not isinstance(name, str) or not isinstance(conf, Mapping):
                 raise MLmodelError(
@@ -207,8 +216,32 @@ class Model:
                 key, _, message = str(e).partition(": ")
                 raise MLmodelError(message, path=path, key=key) from None
         created = d.get("utc_time_created")
+        if created is None:
+            # MLflow and flavorkit always write it, and write it last (keys are sorted), so a
+            # file without it has lost its end: every key after the cut is missing.
+            raise MLmodelError(
+                f"missing. MLflow and flavorkit always write it as the last key, so the file "
+                f"was probably cut short.{_DAMAGED}",
+                path=path,
+                key="utc_time_created",
+            )
+        example_info = r.get("saved_input_example_info", Mapping)
+        for key in ("artifact_path", "type") if example_info is not None else ():
+            if not isinstance(example_info.get(key), str):
+                raise MLmodelError(
+                    f"expected a string, got {_kind(example_info.get(key))}; MLflow and "
+                    f"flavorkit always record it with an input example.{_DAMAGED}",
+                    path=path,
+                    key=f"saved_input_example_info.{key}",
+                )
         if isinstance(created, (_dt.datetime, _dt.date)):  # an unquoted timestamp in the YAML
             created = str(created)
+        if not isinstance(created, str):
+            raise MLmodelError(
+                f"expected a timestamp string, got {_kind(created)}.",
+                path=path,
+                key="utc_time_created",
+            )
         size = r.get("model_size_bytes", int)
         if isinstance(size, bool) or (size is not None and size < 0):
             raise MLmodelError(
@@ -221,14 +254,14 @@ class Model:
             flavors={name: dict(conf) for name, conf in flavors.items()},
             model_uuid=r.get("model_uuid", str),
             model_id=r.get("model_id", str),
-            utc_time_created=created if created is not None else _utc_now(),
+            utc_time_created=created,
             mlflow_version=r.get_version("mlflow_version"),
             run_id=r.get("run_id", str),
             artifact_path=r.get("artifact_path", str),
             signature=signature,
             is_signature_from_type_hint=bool(r.get("is_signature_from_type_hint", bool)),
             type_hint_from_example=bool(r.get("type_hint_from_example", bool)),
-            saved_input_example_info=_dict_or_none(r.get("saved_input_example_info", Mapping)),
+            saved_input_example_info=_dict_or_none(example_info),
             model_size_bytes=size,
             metadata=_dict_or_none(r.get("metadata", Mapping)),
             prompts=prompts,
@@ -255,17 +288,17 @@ class Model:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Model:
-        """Read ``path``: a model directory or its ``MLmodel`` file."""
-        p = Path(path)
-        file = p / MLMODEL_FILE_NAME if p.is_dir() else p
+        """Read ``path``: a model directory or its ``MLmodel`` file.
+
+        Any path that is not one (missing, a plain file, a folder without MLmodel, a save's
+        temporary, a path the OS refuses) raises a :class:`~flavorkit.errors.FlavorkitError`
+        saying which and what to do.
+        """
+        file = mlmodel_file(path)
         try:
             raw = file.read_bytes()
-        except FileNotFoundError:
-            raise MLmodelNotFoundError(
-                f'Could not find an "MLmodel" configuration file at "{p}".', path=str(file)
-            ) from None
         except OSError as e:
-            raise MLmodelError(f"cannot be read: {e.strerror}", path=str(file)) from None
+            raise MLmodelError(f"cannot be read: {e.strerror or e}", path=str(file)) from None
         model = cls.from_yaml(raw, path=str(file))
         model._model_dir = file.parent
         return model
@@ -281,6 +314,102 @@ class Model:
         tmp.write_text(self.to_yaml(), encoding="utf-8")
         os.replace(tmp, file)
         return file
+
+
+def mlmodel_file(path: str | os.PathLike[str]) -> Path:
+    """The ``MLmodel`` file of model directory ``path`` (or ``path`` itself if it is that file).
+
+    Raises :class:`~flavorkit.errors.ModelPathError` for a path the OS refuses (a NUL byte, too
+    long) and :class:`~flavorkit.errors.MLmodelNotFoundError` when ``path`` is no model directory.
+    """
+    p = Path(check_path(path, what="model path"))
+    kind = _stat_kind(p)
+    if kind is None:
+        raise MLmodelNotFoundError(
+            "no such directory. Pass the directory a model was saved to "
+            "(flavorkit.save_model writes one).",
+            path=str(p),
+        )
+    stage = staging_name(p)
+    if stage is not None:
+        raise MLmodelNotFoundError(
+            "a temporary of a save that did not finish (it was killed), not a model; "
+            f"`flavorkit gc {p.parent}` removes such leftovers.",
+            path=str(p),
+        )
+    if kind == "file":
+        if p.name == MLMODEL_FILE_NAME:
+            return p
+        raise MLmodelNotFoundError(
+            "a file, not a model directory. A flavorkit or MLflow model is a directory "
+            "with an MLmodel file: load the object with its own library and save it with "
+            "flavorkit.save_model(obj, 'model-dir').",
+            path=str(p),
+        )
+    file = p / MLMODEL_FILE_NAME
+    if _stat_kind(file) != "file":
+        raise MLmodelNotFoundError(
+            f"not an MLmodel directory: it has no MLmodel file{_contents_hint(p)}. "
+            "To make one, load the model with its own library and save it with "
+            "flavorkit.save_model(obj, 'model-dir').",
+            path=str(p),
+        )
+    return file
+
+
+def check_path(path: str | os.PathLike[str], *, what: str = "path") -> str:
+    """``path`` as text, refused with :class:`ModelPathError` if no file system could hold it."""
+    try:
+        text = os.fsdecode(os.fspath(path))  # a bytes path becomes text as the OS would read it
+    except TypeError:
+        raise ModelPathError(
+            f"expected a {what} (a string or os.PathLike), got {type(path).__name__}."
+        ) from None
+    if "\x00" in text:
+        raise ModelPathError(f"{what} {text!r} contains a NUL byte, which no file name can hold.")
+    return text
+
+
+def _stat_kind(p: Path) -> str | None:
+    """``'dir'``, ``'file'`` (anything else that exists) or None when nothing is there."""
+    try:
+        st = p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as e:
+        if e.errno == errno.ENAMETOOLONG:
+            raise ModelPathError(
+                f"path is longer than the file system allows ({len(str(p))} characters, "
+                f"a name may have at most 255): {str(p)[:60]}..."
+            ) from None
+        raise ModelPathError(f"{p}: cannot be examined: {e.strerror or e}.") from None
+    except ValueError as e:  # what the OS layer refuses before asking the kernel
+        raise ModelPathError(f"{str(p)[:80]!r}: not a usable path ({e}).") from None
+    return "dir" if stat.S_ISDIR(st.st_mode) else "file"
+
+
+def _contents_hint(p: Path) -> str:
+    """What the folder looks like instead, when that is recognisable."""
+    try:
+        names = sorted(os.listdir(p))
+    except OSError:
+        return ""
+    if not names:
+        return " (it is empty)"
+    lowered = {n.lower() for n in names}
+    suffixes = {Path(n).suffix.lower() for n in names}
+    if "config.json" in lowered and (
+        suffixes & {".safetensors", ".bin", ".h5", ".msgpack"} or "tokenizer.json" in lowered
+    ):
+        kind = "; it looks like a Hugging Face model folder"
+    elif suffixes & {".joblib", ".pkl", ".pickle"}:
+        kind = "; it holds pickled objects (.joblib/.pkl), which are not a model directory"
+    elif {n for n in names if staging_name(n) in ("tmp", "old")}:
+        kind = "; it holds temporaries of unfinished saves, so it may be the parent of a model"
+    else:
+        kind = ""
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return f" (it holds {shown}{kind})"
 
 
 _KNOWN_KEYS = frozenset(
@@ -327,6 +456,11 @@ class _Reader:
             f"expected a version string, got {_kind(value)}.", path=self.path, key=key
         )
 
+
+_DAMAGED = (
+    " The MLmodel file is damaged: restore it from where the model came from, or save the "
+    "model again."
+)
 
 _KIND_NAMES = {
     Mapping: "a mapping",

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -25,7 +26,13 @@ def model_file(model_dir: str | os.PathLike[str], relative: str, *, key: str) ->
     climbs out with ``..``, or leads out through a symlink.
     """
     if not isinstance(relative, str) or not relative:
-        raise ModelPathError(f"MLmodel key '{key}': expected a relative path, got {relative!r}.")
+        shown = repr(relative) if len(repr(relative)) <= 60 else f"{type(relative).__name__} ..."
+        raise ModelPathError(f"MLmodel key '{key}': expected a relative path, got {shown}.")
+    if "\x00" in relative:
+        raise ModelPathError(
+            f"MLmodel key '{key}': {relative[:60]!r} contains a NUL byte, which no file name can "
+            "hold; the MLmodel file is damaged."
+        )
     if (
         PurePosixPath(relative).is_absolute()
         or PureWindowsPath(relative).is_absolute()
@@ -46,6 +53,14 @@ def model_file(model_dir: str | os.PathLike[str], relative: str, *, key: str) ->
             f"MLmodel key '{key}': {relative!r} resolves to {target}, outside the model "
             f"directory {root} (a symlink leads out)."
         )
+    try:
+        os.lstat(target)
+    except OSError as e:
+        if e.errno == errno.ENAMETOOLONG:
+            raise ModelPathError(
+                f"MLmodel key '{key}': the path ({len(relative)} characters) is longer than the "
+                "file system allows; the MLmodel file is damaged."
+            ) from None
     return target
 
 

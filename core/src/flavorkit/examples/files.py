@@ -147,13 +147,18 @@ def _example_type(info: Any) -> str:
             f"saved_input_example_info must be a mapping, got {type_name(info)}."
         )
     example_type = info.get("type")
-    if example_type not in EXAMPLE_TYPES:
-        what = "has no 'type'" if example_type is None else f"type {example_type!r}"
+    if example_type is None:
         raise InputExampleError(
-            f"flavorkit cannot load an example of {what}; known types: "
-            f"{', '.join(EXAMPLE_TYPES)}. A newer MLflow may have saved it: upgrade flavorkit."
+            "saved_input_example_info has no 'type', so the input example cannot be read; the "
+            "MLmodel file is damaged: restore it, or save the model again with its example."
         )
-    return str(example_type)
+    if not isinstance(example_type, str) or example_type not in EXAMPLE_TYPES:
+        raise InputExampleError(
+            f"saved_input_example_info.type is {str(example_type)[:40]!r}, not an example type "
+            f"flavorkit reads ({', '.join(EXAMPLE_TYPES)}); the model loads, but its input "
+            "example cannot be read."
+        )
+    return example_type
 
 
 def _is_true(value: Any) -> bool:

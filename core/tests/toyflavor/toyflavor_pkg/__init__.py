@@ -53,7 +53,7 @@ class ToyFlavor(Flavor):
     def load(self, path: Path, conf: dict[str, Any], *, trust: bool, **options: Any) -> ToyModel:
         if options:
             raise TypeError(f"unknown toy load options: {sorted(options)}")
-        file = model_file(path, conf["data"], key="toy.data")
+        file = model_file(path, conf.get("data"), key="toy.data")
         if conf.get("serialization_format", "json") == "pickle":
             require_trust(trust, file, "it is a pickle, and unpickling runs code")
             model: ToyModel = pickle.loads(file.read_bytes())  # the caller passed trust=True

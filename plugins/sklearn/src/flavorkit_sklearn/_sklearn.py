@@ -196,7 +196,7 @@ def _import_cloudpickle() -> Any:
     except ImportError as e:
         raise FlavorkitError(
             "sklearn: serialization_format='cloudpickle' needs cloudpickle; "
-            "`pip install flavorkit-sklearn[cloudpickle]`."
+            "`pip install cloudpickle` (what the plugin's `cloudpickle` extra installs)."
         ) from e
     return cloudpickle
 
@@ -228,7 +228,7 @@ def load(
     file = _resolve_model_file(path, conf)
     # MLflow's rule: no serialization_format means pickle (models from before skops).
     fmt = conf.get("serialization_format") or "pickle"
-    if fmt not in _FILE_NAMES:
+    if not isinstance(fmt, str) or fmt not in _FILE_NAMES:
         raise FlavorkitError(
             f"{path}: MLmodel key 'sklearn.serialization_format' is {fmt!r}, which this version "
             f"of flavorkit-sklearn cannot read (it reads {', '.join(_FILE_NAMES)})."
