@@ -17,6 +17,7 @@ __all__ = [
     "PluginError",
     "PluginNotFoundError",
     "UntrustedModelError",
+    "install_hint",
     "MLmodelError",
     "MLmodelNotFoundError",
     "ModelURIError",
@@ -163,3 +164,17 @@ class VersionMismatchError(FlavorkitError):
         self.saved = saved
         self.installed = installed
         super().__init__(message)
+
+
+#: Where the flavorkit distributions come from until they are on a package index.
+CHECKOUT_INSTALL = "python3 -m nox -s build"
+
+
+def install_hint(requirement: str) -> str:
+    """How to install ``requirement``, a flavorkit distribution (``flavorkit-sklearn``,
+    ``'flavorkit[serve]'``): every "install ..." message names one this repository builds, and
+    says how to get it, since none is on a package index yet."""
+    return (
+        f"install {requirement}: in a flavorkit checkout run `{CHECKOUT_INSTALL}`, then "
+        f"`pip install --find-links <checkout>/dist {requirement}`"
+    )

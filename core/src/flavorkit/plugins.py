@@ -26,7 +26,7 @@ from typing import Any
 import pluggy
 
 from flavorkit import hookspecs
-from flavorkit.errors import PluginError, PluginNotFoundError
+from flavorkit.errors import PluginError, PluginNotFoundError, install_hint
 from flavorkit.flavor import Flavor, FlavorInfo
 
 __all__ = [
@@ -237,10 +237,15 @@ class PluginRegistry:
             failed = [e for e in self.load_errors if e.name == name]
             if failed:
                 raise PluginError(f"Flavor {name!r} is unavailable: {failed[0].error}.")
-            package = KNOWN_PACKAGES.get(name, f"flavorkit-{name.replace('_', '-')}")
+            package = KNOWN_PACKAGES.get(name)
+            if package is None:
+                raise PluginNotFoundError(
+                    f"No plugin for flavor {name!r} is installed, and the flavorkit project "
+                    "publishes none for it. Install a third-party plugin that provides it, or "
+                    "write one (the repository's cookiecutter-flavor template generates one)."
+                )
             raise PluginNotFoundError(
-                f"No plugin for flavor {name!r} is installed. Install one, e.g. "
-                f"`pip install {package}`."
+                f"No plugin for flavor {name!r} is installed; {install_hint(package)}."
             )
 
     def flavors(self) -> list[FlavorInfo]:
@@ -273,8 +278,10 @@ class PluginRegistry:
             )
         raise PluginNotFoundError(
             f"No installed flavor saves a {type(model).__module__}.{type(model).__qualname__}. "
-            f"Installed flavors: {', '.join(installed)}. Pass flavor= to choose one, or install "
-            "the plugin for your framework (e.g. `pip install flavorkit-sklearn`)."
+            f"Installed flavors: {', '.join(installed)}. Pass flavor= to choose one, or "
+            f"install the plugin for your framework (flavorkit publishes "
+            f"{', '.join(sorted(set(KNOWN_PACKAGES.values())))}); e.g. "
+            f"{install_hint('flavorkit-sklearn')}."
         )
 
     def claim_loader_module(self, loader_module: str) -> FlavorInfo:
@@ -284,7 +291,7 @@ class PluginRegistry:
             if loader_module in r.info.loader_modules:
                 return r.info
         package = KNOWN_LOADER_MODULES.get(loader_module)
-        hint = f" Install `{package}`." if package else ""
+        hint = f" To load it, {install_hint(package)}." if package else ""
         raise PluginNotFoundError(
             f"No installed flavor loads models whose python_function.loader_module is "
             f"{loader_module!r}, and flavorkit never imports a module named by a model.{hint}"

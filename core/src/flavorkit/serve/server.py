@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 
-from flavorkit.errors import FlavorkitError
+from flavorkit.errors import FlavorkitError, install_hint
 from flavorkit.serve.config import CONFIG_ENV, ServeConfig
 
 __all__ = ["configure_logging", "serve"]
@@ -40,8 +40,10 @@ def check_dependencies() -> None:
     """A one-line error naming the extra to install when the web stack is missing."""
     missing = [m for m in ("fastapi", "uvicorn") if importlib.util.find_spec(m) is None]
     if missing:
+        extra = install_hint("'flavorkit[serve]'")
         raise FlavorkitError(
-            f"`flavorkit serve` needs {' and '.join(missing)}: pip install 'flavorkit[serve]'"
+            f"`flavorkit serve` needs {' and '.join(missing)}: `pip install fastapi uvicorn`, "
+            f"or {extra}"
         )
 
 

@@ -176,7 +176,7 @@ def _dump_cloudpickle(instance: Any, file: Path) -> dict[str, Any]:
     except ModuleNotFoundError as e:
         raise ModuleNotFoundError(
             "python_model: serialization='cloudpickle' needs cloudpickle; `pip install "
-            "flavorkit-pythonmodel[cloudpickle]`."
+            "cloudpickle` (what the plugin's `cloudpickle` extra installs)."
         ) from e
     with open(file, "wb") as f:
         cloudpickle.dump(instance, f)
