@@ -20,7 +20,9 @@ import flavorkit
 if importlib.util.find_spec("torch") is None or importlib.util.find_spec("onnxscript") is None:
     pytest.skip(
         "torch and onnxscript are not installed (not in the test extra; the conformance case "
-        "uses the checked-in export data/mlp_torch.onnx)",
+        "uses the checked-in export data/mlp_torch.onnx): to run it, `pip install onnxscript "
+        "-c constraints-dev.txt torch` into .nox/conformance-onnx, then `nox -R -s "
+        "'conformance(onnx)'`",
         allow_module_level=True,
     )
 

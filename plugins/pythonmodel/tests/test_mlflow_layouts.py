@@ -20,8 +20,15 @@ import flavorkit
 from flavorkit import FlavorkitError, MLmodelError, UntrustedModelError
 
 HAS_MLFLOW = importlib.util.find_spec("mlflow") is not None
-needs_mlflow = pytest.mark.skipif(not HAS_MLFLOW, reason="loading it needs mlflow installed")
-without_mlflow = pytest.mark.skipif(HAS_MLFLOW, reason="checks the error raised without mlflow")
+needs_mlflow = pytest.mark.skipif(
+    not HAS_MLFLOW,
+    reason="loading it needs mlflow installed: `python3 -m nox -s interop` runs it",
+)
+without_mlflow = pytest.mark.skipif(
+    HAS_MLFLOW,
+    reason="checks the error raised without mlflow: `python3 -m nox -s "
+    "'conformance(pythonmodel)'` runs it",
+)
 
 MLMODEL = """flavors:
   python_function:

@@ -20,7 +20,10 @@ from flavorkit.testing import assert_predictions_equal
 
 TOL = {"rtol": 1e-4, "atol": 1e-5}  # GPU kernels differ from CPU ones in the last bits
 HAS_CUDA = torch.cuda.is_available()
-needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA device (a GPU machine)")
+needs_cuda = pytest.mark.skipif(
+    not HAS_CUDA,
+    reason="needs a CUDA device: run `python3 -m nox -s 'conformance(pytorch)'` on a GPU machine",
+)
 cpu_only = pytest.mark.skipif(HAS_CUDA, reason="checks behaviour on a machine without CUDA")
 
 FORMATS = {

@@ -954,7 +954,10 @@ class FlavorConformanceTests(IntegrityConformanceTests):
             _fail("MLmodel has no python_function section for MLflow to load")
         loader = str(conf.get("loader_module", ""))
         if not _mlflow_module_usable(loader):
-            pytest.skip(f"loader_module {loader!r} is MLflow's own, and mlflow is not installed")
+            pytest.skip(
+                f"loader_module {loader!r} is MLflow's own, and mlflow is not installed: "
+                "`pip install mlflow` to run this check (flavorkit's `nox -s interop` does)"
+            )
         for other in flavorkit_state.cases:  # one child process loads every case
             if other.id != case.id:
                 with contextlib.suppress(BaseException):  # its own checks report a failure
