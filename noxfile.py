@@ -156,18 +156,38 @@ def demo(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Wheels of every package in ``dist/``, then the README's user install tried from them.
 
-    The install runs in a fresh virtualenv from a directory outside the checkout, exactly as
-    documented: ``pip install --find-links dist 'flavorkit[serve]' flavorkit-sklearn``.
+    Each package's stale ``build/`` directory is removed first: setuptools packs whatever it
+    holds, so a module deleted from the source (``cli.py`` when it became a package) would ship
+    again. The install runs in a fresh virtualenv from a directory outside the checkout, exactly
+    as the README documents: ``pip install --find-links dist 'flavorkit[serve]' flavorkit-sklearn``.
     """
+    import zipfile
+
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
-    session.install("build")
-    for package in ("core", *(f"plugins/{p}" for p in PLUGINS)):
-        session.run("python", "-m", "build", "--wheel", "--outdir", str(dist), package)
-    wheels = sorted(p.name for p in dist.glob("*.whl"))
-    if len(wheels) != 1 + len(PLUGINS):
+    session.install("setuptools>=77", "wheel")
+    packages = [ROOT / "core", *(ROOT / "plugins" / p for p in PLUGINS)]
+    for package in packages:
+        shutil.rmtree(package / "build", ignore_errors=True)
+    session.run(
+        "python", "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+        "--wheel-dir", str(dist), *map(str, packages),
+    )  # fmt: skip
+    for package in packages:
+        shutil.rmtree(package / "build", ignore_errors=True)
+    wheels = sorted(dist.glob("*.whl"))
+    if len(wheels) != len(packages):
         session.error(f"expected one wheel per package in {dist}, found {wheels}")
-    scratch = Path(session.create_tmp()) / "user"
+    sources = {
+        str(f.relative_to(package / "src"))
+        for package in packages
+        for f in (package / "src").rglob("*.py")
+    }
+    for wheel in wheels:
+        shipped = {n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".py")}
+        if shipped - sources:
+            session.error(f"{wheel.name} ships modules not in the source: {shipped - sources}")
+    scratch = Path(session.create_tmp()).resolve() / "user"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     venv = scratch / "venv"
@@ -186,7 +206,7 @@ def build(session: nox.Session) -> None:
             external=True,
         )  # fmt: skip
         session.run(str(venv / "bin" / "flavorkit"), "flavors", external=True)
-    session.log(f"wheels in {dist}: {', '.join(wheels)}")
+    session.log(f"wheels in {dist}: {', '.join(w.name for w in wheels)}")
 
 
 @nox.session
