@@ -387,7 +387,6 @@ def test_every_cut_of_a_written_file_fails_loudly() -> None:
     [
         ("flavors: {}\n", "flavors", "empty: the file names no flavor"),
         ("flavors: {a: {}}\n", "utc_time_created", "probably cut short"),
-        ("flavors: {a: {}}\nsignature: {}\nutc_time_created: x\n", "signature", "no inputs"),
         (
             "flavors: {a: {}}\nsaved_input_example_info: {artifact_path: e.json}\n"
             "utc_time_created: x\n",
@@ -395,7 +394,7 @@ def test_every_cut_of_a_written_file_fails_loudly() -> None:
             "always record it with an input example",
         ),
     ],
-    ids=["no-flavors", "cut-short", "signature-emptied", "example-type-lost"],
+    ids=["no-flavors", "cut-short", "example-type-lost"],
 )
 def test_a_file_that_lost_its_required_parts_names_the_key(
     text: str, key: str, message: str
