@@ -369,7 +369,8 @@ def test_parts_can_be_set_after_creation_and_are_checked() -> None:
 
 def test_a_file_with_an_all_null_signature_reads_as_no_signature(tmp_path: Path) -> None:
     # flavorkit 0.1 wrote this; MLflow 3.17.2 refuses to load it, we read it as "no signature"
-    text = "flavors: {}\nsignature:\n  inputs: null\n  outputs: null\n  params: null\n"
+    text = "flavors: {a: {}}\nsignature:\n  inputs: null\n  outputs: null\n  params: null\n"
+    text += "utc_time_created: '2026-01-01 00:00:00'\n"
     assert Model.from_yaml(text).signature is None
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "EnvironmentSpecError",
     "FlavorkitError",
     "InputExampleError",
+    "InputFileError",
     "ModelPathError",
     "PluginError",
     "PluginNotFoundError",
@@ -82,6 +83,13 @@ class SchemaEnforcementError(FlavorkitError, ValueError):
 
 class InputExampleError(FlavorkitError, ValueError):
     """An input example cannot be saved or read back."""
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+
+class InputFileError(FlavorkitError, ValueError):
+    """A file given to read or write (``flavorkit predict``'s input or output) is missing,
+    unreadable, empty, of a type flavorkit does not read or write, or needs a missing engine."""
 
     error_code = "INVALID_PARAMETER_VALUE"
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flavorkit.errors import FlavorkitError, ModelURIError, TrackingServerError
+from flavorkit.errors import FlavorkitError, ModelURIError, TrackingServerError, install_hint
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
@@ -508,8 +508,8 @@ def _client() -> tuple[MlflowClient, str, str]:
         import mlflow
     except ImportError:
         raise TrackingServerError(
-            "loading a model from a model URI needs MLflow's client: "
-            "pip install 'flavorkit[mlflow]'"
+            "loading a model from a model URI needs MLflow's client: `pip install "
+            "mlflow-skinny`, or " + install_hint("'flavorkit[mlflow]'")
         ) from None
     tracking_uri = mlflow.get_tracking_uri()
     registry_uri = mlflow.get_registry_uri()

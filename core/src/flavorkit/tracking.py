@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flavorkit.api import save_model
-from flavorkit.errors import TrackingServerError
+from flavorkit.errors import TrackingServerError, install_hint
 from flavorkit.locations import bounded_http, is_unreachable_error
 from flavorkit.mlmodel import Model
 from flavorkit.signature import ModelSignature
@@ -87,7 +87,8 @@ def log_model(
         import mlflow
     except ImportError:
         raise TrackingServerError(
-            "flavorkit.log_model needs MLflow's client: pip install 'flavorkit[mlflow]'"
+            "flavorkit.log_model needs MLflow's client: `pip install mlflow-skinny`, or "
+            + install_hint("'flavorkit[mlflow]'")
         ) from None
 
     str_tags = {str(k): str(v) for k, v in (tags or {}).items()} or None

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from flavorkit.errors import install_hint
+
 __all__ = ["register"]
 
 
@@ -46,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"flavors": rows, "errors": errors}, indent=2))
         return 0
     if not rows:
-        print("No flavor plugins installed. Try `pip install flavorkit-sklearn`.")
+        print(
+            "No flavor plugins installed. To add scikit-learn's, "
+            f"{install_hint('flavorkit-sklearn')}."
+        )
     for row in rows:
         where = f"{row['distribution']} {row['version']}" if row["distribution"] else "in-process"
         types = ", ".join(row["model_types"]) or "-"

@@ -30,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"flavorkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    debug_help = "on an error, print the traceback too (also FLAVORKIT_DEBUG=1)"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
     for module in COMMANDS:
         module.register(sub)
+    for command in sub.choices.values():  # `flavorkit predict ... --debug` works as well
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help
+        )
     return parser

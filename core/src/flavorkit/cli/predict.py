@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from flavorkit.cli.loading import MODEL_HELP, add_load_arguments, load_options
+from flavorkit.cli.loading import MODEL_HELP, add_load_arguments
+from flavorkit.cli.predict_checks import INPUT_TYPES, OUTPUT_TYPES, check_predict_request
+from flavorkit.errors import InputFileError
 
 __all__ = ["CHUNK_ROWS", "register"]
 
@@ -40,33 +44,63 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from flavorkit.api import load_model
 
-    params = None
-    if args.params:
-        try:
-            params = json.loads(args.params)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"--params is not valid JSON: {e}") from None
-        if not isinstance(params, dict):
-            raise ValueError("--params must be a JSON object, e.g. '{\"k\": 3}'")
-    model = load_model(args.model, trust=args.trust, **load_options(args))
+    request = check_predict_request(args)  # before the model: a bad argument fails in no time
+    if not isinstance(request.inputs[0], Path) or request.inputs[0].is_dir():
+        raise InputFileError(
+            f"{args.input}: a folder or a pattern; pass one input file ({', '.join(INPUT_TYPES)})."
+        )
+    params = request.params
+    model = load_model(args.model, trust=args.trust, **request.load_options)
     schema = model.signature.inputs if model.signature is not None else None
-    data, body_params = _read_input(Path(args.input), schema)
+    source = Path(args.input)
+    data, body_params = _read_input(source, schema)
     if body_params:
         params = {**body_params, **(params or {})}
     show = not args.no_progress and sys.stderr.isatty()
     predictions = _predict_in_chunks(model.predict, data, params, progress=show)
     _write_output(predictions, args.output)
+    if request.output is not None:
+        print(
+            f"flavorkit: wrote {_count(predictions):,} predictions for {_count(data):,} rows of "
+            f"{source} to {request.output}",
+            file=sys.stderr,
+        )
     return 0
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, dict):
+        value = next(iter(value.values()), [])
+    try:
+        return len(value)
+    except TypeError:
+        return 1
 
 
 def _read_input(path: Path, schema: Any) -> tuple[Any, dict[str, Any] | None]:
     import pandas as pd
 
     suffix = path.suffix.lower()
+    try:
+        data, params = _read(path, suffix, schema, pd)
+    except pd.errors.EmptyDataError:
+        raise InputFileError(f"{path}: the input holds no rows.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise InputFileError(f"{path}: not a readable {suffix[1:]} file: {e}") from None
+    except json.JSONDecodeError as e:
+        raise InputFileError(f"{path}: not valid JSON: {e}") from None
+    if isinstance(data, pd.DataFrame) and len(data) == 0:
+        raise InputFileError(f"{path}: the input holds no rows.")
+    return data, params
+
+
+def _read(path: Path, suffix: str, schema: Any, pd: Any) -> tuple[Any, dict[str, Any] | None]:
     if suffix == ".csv":
         return pd.read_csv(path), None
     if suffix in (".parquet", ".pq"):
         return pd.read_parquet(path), None
+    if suffix in (".jsonl", ".ndjson"):
+        return pd.read_json(path, lines=True), None
     if suffix == ".json":
         from flavorkit.examples import parse_serving_payload
 
@@ -74,9 +108,9 @@ def _read_input(path: Path, schema: Any) -> tuple[Any, dict[str, Any] | None]:
         if isinstance(body, list):  # a plain list of records is the friendliest CLI input
             return pd.DataFrame.from_records(body), None
         if not isinstance(body, dict):
-            raise ValueError(f"{path}: expected a JSON object or a list of records.")
+            raise InputFileError(f"{path}: expected a JSON object or a list of records.")
         return parse_serving_payload(body, schema)
-    raise ValueError(f"{path}: unknown input type {suffix!r}; use .csv, .json or .parquet.")
+    raise InputFileError(f"{path}: flavorkit reads {', '.join(INPUT_TYPES)} inputs.")
 
 
 def _predict_in_chunks(
@@ -127,20 +161,29 @@ def _write_output(predictions: Any, output: str) -> None:
     from flavorkit.examples import predictions_to_json
 
     suffix = Path(output).suffix.lower() if output != "-" else ".json"
-    if suffix == ".json":
-        text = json.dumps({"predictions": predictions_to_json(predictions)})
-        if output == "-":
-            sys.stdout.write(text + "\n")
-        else:
-            Path(output).write_text(text, encoding="utf-8")
+    if suffix == ".json" and output == "-":
+        sys.stdout.write(json.dumps({"predictions": predictions_to_json(predictions)}) + "\n")
         return
-    frame = _as_frame(predictions, pd)
-    if suffix == ".csv":
-        frame.to_csv(output, index=False)
-    elif suffix in (".parquet", ".pq"):
-        frame.to_parquet(output, index=False)
-    else:
-        raise ValueError(f"{output}: unknown output type {suffix!r}; use .json, .csv or .parquet.")
+    target = Path(output)
+    # Written under a temporary name and renamed: a crash never leaves a file that looks whole.
+    tmp = target.with_name(f".{target.name}.flavorkit-{uuid.uuid4().hex[:12]}.part")
+    try:
+        if suffix == ".json":
+            text = json.dumps({"predictions": predictions_to_json(predictions)})
+            tmp.write_text(text, encoding="utf-8")
+        else:
+            frame = _as_frame(predictions, pd)
+            if suffix == ".csv":
+                frame.to_csv(tmp, index=False)
+            elif suffix == ".jsonl":
+                frame.to_json(tmp, orient="records", lines=True)
+            elif suffix in (".parquet", ".pq"):
+                frame.to_parquet(tmp, index=False)
+            else:
+                raise InputFileError(f"{output}: flavorkit writes {', '.join(OUTPUT_TYPES)}.")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _as_frame(predictions: Any, pd: Any) -> Any:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flavorkit.errors import FlavorkitError, SignatureVerificationError
+from flavorkit.errors import FlavorkitError, SignatureVerificationError, install_hint
 from flavorkit.integrity.manifest import (
     _MLMODEL,
     MANIFEST_FILE,
@@ -37,7 +37,7 @@ from flavorkit.integrity.manifest import (
 __all__ = ["sign_model", "verify_signature"]
 
 PathLike = str | os.PathLike[str]
-_INSTALL = "pip install 'flavorkit[sign]'"
+_INSTALL = install_hint("'flavorkit[sign]'")
 
 
 def sign_model(
@@ -179,6 +179,6 @@ def _model_signing() -> Any:
         import model_signing.verifying
     except ModuleNotFoundError as e:
         raise FlavorkitError(
-            f"signing models needs the model-signing package ({e}); run: {_INSTALL}"
+            f"signing models needs the model-signing package ({e}); {_INSTALL}"
         ) from e
     return model_signing
