@@ -116,7 +116,7 @@ def interop(session: nox.Session) -> None:
     session.install(
         *CONSTRAINTS,
         "mlflow==3.17.2",
-        "./core[testing,mlflow]",
+        "./core[testing,mlflow,sign]",  # sign: the interop tests load signed models in MLflow
         *(f"./plugins/{p}[test]" for p in PLUGINS),
         "pytest>=8",
         "cookiecutter>=2.4",
