@@ -199,6 +199,6 @@ def test_downloads_are_verified_before_they_enter_the_cache(model_dir: Path) -> 
     locations.verify_download(model_dir, source)  # no manifest (MLflow's models): as before
     (model_dir.parent / "saved-manifest").rename(model_dir / MANIFEST_FILE)
     (model_dir / "model.json").write_text('{"weights": [0.0, 0.0], "bias": 1.5}')
-    with pytest.raises(IntegrityError, match=r"^models:/churn/3 \(downloaded\): a difference") as e:
+    with pytest.raises(IntegrityError, match=r"^models:/churn/3: a difference") as e:
         locations.verify_download(model_dir, source)
     assert e.value.file == "model.json"
