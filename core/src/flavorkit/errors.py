@@ -10,6 +10,7 @@ plain Python conventions keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "BatchScoringError",
     "EnvironmentSpecError",
     "FlavorkitError",
     "InputExampleError",
@@ -22,6 +23,7 @@ __all__ = [
     "MLmodelError",
     "MLmodelNotFoundError",
     "ModelURIError",
+    "MissingExtraError",
     "SchemaEnforcementError",
     "SchemaError",
     "TrackingServerError",
@@ -186,3 +188,45 @@ def install_hint(requirement: str) -> str:
         f"install {requirement}: in a flavorkit checkout run `{CHECKOUT_INSTALL}`, then "
         f"`pip install --find-links <checkout>/dist {requirement}`"
     )
+
+
+class MissingExtraError(FlavorkitError, ImportError):
+    """A feature needs packages that come with an extra which is not installed.
+
+    The message names the extra: ``pip install 'flavorkit[batch]'``.
+    """
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+    @classmethod
+    def check(cls, modules: tuple[str, ...], *, extra: str, feature: str) -> None:
+        """Raise naming ``extra`` when any of ``modules`` cannot be imported."""
+        import importlib.util
+
+        missing = [m for m in modules if importlib.util.find_spec(m) is None]
+        if missing:
+            raise cls(
+                f"{feature} needs {' and '.join(missing)}; " + install_hint(f"'flavorkit[{extra}]'")
+            )
+
+
+class BatchScoringError(FlavorkitError, ValueError):
+    """Bulk scoring failed: an input cannot be read, an option is wrong, or a batch failed.
+
+    ``file`` is the input file at fault and ``rows`` the ``(first, last)`` row numbers (0-based,
+    within that file) of the failing batch, when known.
+    """
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+    def __init__(
+        self, message: str, *, file: str | None = None, rows: tuple[int, int] | None = None
+    ):
+        self.file = file
+        self.rows = rows
+        where = ""
+        if file is not None:
+            where = f"{file}: "
+        if rows is not None:
+            where += f"rows {rows[0]:,}-{rows[1]:,}: "
+        super().__init__(where + message)
