@@ -32,6 +32,7 @@ nox.options.sessions = [
     "interop",
     "demo",
     "build",
+    "spark",
 ]
 nox.options.error_on_missing_interpreters = True
 
@@ -150,6 +151,56 @@ def demo(session: nox.Session) -> None:
     """The end-to-end demo: train, save, inspect, load and predict with every plugin."""
     session.install(*CONSTRAINTS, "./core", *(f"./plugins/{p}" for p in PLUGINS))
     session.run("python", "-m", "flavorkit.demo", *session.posargs)
+
+
+def _ensure_java(session: nox.Session) -> str:
+    """The path of ``java``, installing Debian's ``default-jre-headless`` with apt-get if missing.
+
+    Sessions that start a JVM (PySpark) call this first. As root (CI, this machine) a missing
+    Java is installed; otherwise the session fails naming the package to install.
+    """
+    path = shutil.which("java")
+    if path is None:
+        if not hasattr(os, "geteuid") or os.geteuid() != 0:
+            session.error(
+                "java is missing: install Debian's `default-jre-headless` package "
+                "(sudo apt-get install -y default-jre-headless), or run this session as root."
+            )
+        lock = ("-o", "DPkg::Lock::Timeout=600")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", *lock, "update", external=True, env=env)
+        session.run(
+            "apt-get", *lock, "install", "-y", "--no-install-recommends", "default-jre-headless",
+            external=True, env=env,
+        )  # fmt: skip
+        path = shutil.which("java")
+        if path is None:
+            session.error("apt-get installed `default-jre-headless` but `java` is still missing.")
+    return path
+
+
+@nox.session
+def spark(session: nox.Session) -> None:
+    """flavorkit.spark on real PySpark (local[2], Java 17) and flavorkit.dask on real Dask.
+
+    One environment for both engines: core[spark,dask,batch], the sklearn plugin and Dask's
+    distributed scheduler, no torch. PySpark 4.3 warns that it does not yet support pandas 3,
+    so pandas stays below 3 here.
+    """
+    _ensure_java(session)
+    session.install(
+        *CONSTRAINTS,
+        "./core[spark,dask,batch]",
+        "./plugins/sklearn",
+        "pyspark==4.3.0",
+        "distributed",
+        "pandas<3",
+        "pytest>=8",
+    )
+    session.env["FLAVORKIT_REQUIRE_SPARK"] = "1"
+    session.env["FLAVORKIT_STRICT_PLUGINS"] = "1"
+    session.env["SPARK_LOCAL_IP"] = "127.0.0.1"
+    session.run("pytest", "tests/spark", *session.posargs)
 
 
 @nox.session

@@ -138,3 +138,52 @@ def test_predict_large_input_in_chunks(model_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.parquet"
     assert main(["predict", "-m", str(model_dir), "-i", str(source), "-o", str(out)]) == 0
     np.testing.assert_allclose(pd.read_parquet(out)["prediction"], MODEL.predict(big))
+
+
+def test_predict_streams_folders_with_keep_columns_and_a_summary(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    X.assign(id=[1, 2, 3]).to_parquet(parts / "a.parquet")
+    X.assign(id=[4, 5, 6]).to_json(parts / "b.jsonl", orient="records", lines=True)
+    out = tmp_path / "out.csv"
+    argv = ["predict", "-m", str(model_dir), "-i", str(parts), "-o", str(out)]
+    assert main([*argv, "--keep-columns", "id", "--batch-size", "2"]) == 0
+    got = pd.read_csv(out)
+    assert got["id"].tolist() == [1, 2, 3, 4, 5, 6]
+    np.testing.assert_allclose(got["prediction"], np.tile(MODEL.predict(X), 2))
+    err = capsys.readouterr().err
+    assert err.startswith(f"flavorkit: wrote 6 predictions for 6 rows of 2 files to {out} in ")
+    assert "\r" not in err, "no progress bar when stderr is not a terminal"
+    assert main([*argv, "--params", '{"scale": 2}']) == 0
+    assert capsys.readouterr().err.startswith(
+        "flavorkit: warning: Input column(s) ['id'] are not in the model's signature"
+    )
+    assert main([*argv, "--quiet", "--params", '{"scale": 2}']) == 0
+    assert capsys.readouterr().err == ""
+    np.testing.assert_allclose(pd.read_csv(out)["prediction"], np.tile(MODEL.predict(X), 2) * 2)
+
+
+def test_predict_streamed_errors(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.csv"
+    X.to_csv(good, index=False)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\nnot a number,1\n")
+    out = tmp_path / "out.parquet"
+    argv = ["predict", "-m", str(model_dir), "-i", str(good), str(bad), "-o", str(out)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"flavorkit: error: {bad}: cannot be read: ") and "Traceback" not in err
+    assert not out.exists()
+    assert main([*argv, "--on-error", "skip"]) == 0
+    assert "1 failed batch(es)/file(s)" in capsys.readouterr().err
+    assert len(pd.read_parquet(out)) == 3
+    assert "bad.csv" in (tmp_path / "out.parquet.errors.jsonl").read_text()
+    missing = ["predict", "-m", str(model_dir), "-i", str(tmp_path / "x.csv")]
+    assert main([*missing, "-o", str(out)]) == 1
+    assert "x.csv: no such input file (-i)" in capsys.readouterr().err
+    assert main(["predict", "-m", str(model_dir), "-i", str(good), "--keep-columns", "id"]) == 1
+    assert "need a streamed output" in capsys.readouterr().err

@@ -187,5 +187,5 @@ def _declared_types(schema: Schema | None, pa: Any) -> dict[str, Any]:
         if isinstance(spec, ColSpec) and spec.name is not None:
             name = _ARROW_TYPES.get(spec.type) if isinstance(spec.type, DataType) else None
             if name is not None:
-                types[spec.name] = getattr(pa, name)()
+                types[str(spec.name)] = getattr(pa, name)()
     return types

@@ -49,8 +49,9 @@ class BatchSummary:
     def __str__(self) -> str:
         files = f"{self.files} file{'s' if self.files != 1 else ''}"
         rate = f", {self.rows / self.seconds:,.0f} rows/s" if self.seconds > 0 and self.rows else ""
-        where = f" -> {self.output}" if self.output is not None else " (no output written)"
-        line = f"Scored {self.rows:,} rows from {files} in {self.seconds:.1f} s{rate}{where}"
+        where = f"to {self.output}" if self.output is not None else "(no output written)"
+        line = f"wrote {self.rows:,} predictions for {self.rows + self.failed_rows:,} rows of "
+        line += f"{files} {where} in {self.seconds:.1f} s{rate}"
         if self.errors:
             line += (
                 f"; {self.errors} failed batch(es)/file(s), {self.failed_rows:,} rows skipped, "

@@ -1,8 +1,16 @@
-"""``flavorkit predict``: load a model and predict on a CSV, JSON or Parquet file.
+"""``flavorkit predict``: score files with a model, streaming when the output is a table file.
 
-DataFrames of more than :data:`CHUNK_ROWS` rows are predicted in chunks, so a large file shows
-progress on a terminal; the predictions are written as ``{"predictions": ...}`` JSON, CSV or
-Parquet.
+Every argument is checked first, before the model loads (:mod:`flavorkit.cli.predict_checks`).
+Then one of two paths, chosen by the output:
+
+- ``-o out.parquet|.csv|.jsonl``: :func:`flavorkit.batch.predict_files` streams CSV, parquet and
+  JSON Lines inputs (files, directories, globs; several may be given) through the model in
+  record batches, with a progress bar on a terminal, ``--keep-columns``, ``--on-error skip`` and
+  its errors file, and ends with one summary line on stderr (``--quiet`` drops bar and line).
+  Memory is set by ``--batch-size``, not by the input. Needs ``flavorkit[batch]``.
+- ``-o -`` (stdout, the default) or ``-o out.json``: one file is read whole (a ``.json`` input may
+  be a serving payload with params) and ``{"predictions": ...}`` is written; DataFrames of more
+  than :data:`CHUNK_ROWS` rows are predicted in chunks so a large file shows progress.
 """
 
 from __future__ import annotations
@@ -12,54 +20,145 @@ import json
 import os
 import sys
 import uuid
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from flavorkit.cli.loading import MODEL_HELP, add_load_arguments
-from flavorkit.cli.predict_checks import INPUT_TYPES, OUTPUT_TYPES, check_predict_request
+from flavorkit.cli.predict_checks import (
+    INPUT_TYPES,
+    OUTPUT_TYPES,
+    PredictRequest,
+    check_predict_request,
+)
 from flavorkit.errors import InputFileError
 
-__all__ = ["CHUNK_ROWS", "register"]
+__all__ = ["CHUNK_ROWS", "STREAMED_OUTPUTS", "register"]
 
 CHUNK_ROWS = 10_000
+STREAMED_OUTPUTS = (".parquet", ".pq", ".csv", ".jsonl")
 
 
 def register(sub: Any) -> None:
     """Add ``predict`` to the CLI's subparsers (argparse's ``_SubParsersAction``)."""
     p: argparse.ArgumentParser = sub.add_parser(
-        "predict", help="predict on a CSV, JSON or Parquet file"
+        "predict",
+        help="score CSV, parquet or JSON Lines files, folders or globs with a model",
+        description="Score files with a model. Table outputs (.parquet, .csv, .jsonl) are "
+        "streamed in record batches from any number of inputs (files, folders, quoted globs); "
+        ".json and stdout read one input whole.",
     )
     p.add_argument("-m", "--model", required=True, help=MODEL_HELP)
-    p.add_argument("-i", "--input", required=True, help="input file (.csv, .json, .parquet)")
     p.add_argument(
-        "-o", "--output", default="-", help="output file (.json, .csv, .parquet); - = stdout"
+        "-i",
+        "--input",
+        required=True,
+        nargs="+",
+        metavar="INPUT",
+        help="input file(s), folders or quoted globs (.csv, .parquet, .jsonl; .json read whole)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        default="-",
+        help="output file (.parquet, .csv, .jsonl streamed; .json); - = JSON on stdout",
     )
     p.add_argument("--params", help="inference params as JSON, e.g. '{\"threshold\": 0.5}'")
+    p.add_argument(
+        "--batch-size", type=int, default=None, metavar="ROWS", help="rows per batch (65536)"
+    )
+    p.add_argument(
+        "--keep-columns",
+        nargs="+",
+        default=[],
+        metavar="COL",
+        help="input columns to carry into the output ahead of the predictions",
+    )
+    p.add_argument(
+        "--on-error",
+        choices=("fail", "skip"),
+        default="fail",
+        help="skip: record a failing batch or file in the errors file and carry on",
+    )
+    p.add_argument(
+        "--errors-file", metavar="PATH", help="where skipped batches go (OUTPUT.errors.jsonl)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     add_load_arguments(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    request = check_predict_request(args)  # before the model: a bad argument fails in no time
+    if request.output is not None and request.output.suffix.lower() in STREAMED_OUTPUTS:
+        return _run_streamed(args, request)
+    batch_only = [
+        flag
+        for flag, used in (
+            ("--batch-size", args.batch_size is not None),
+            ("--keep-columns", bool(args.keep_columns)),
+            ("--on-error skip", args.on_error == "skip"),
+            ("--errors-file", args.errors_file is not None),
+        )
+        if used
+    ]
+    if batch_only:
+        raise InputFileError(
+            f"{', '.join(batch_only)} need a streamed output: -o out.parquet, .csv or .jsonl."
+        )
+    if (
+        len(request.inputs) != 1
+        or not isinstance(request.inputs[0], Path)
+        or (request.inputs[0].is_dir())
+    ):
+        raise InputFileError(
+            f"{' '.join(args.input)}: several inputs, a folder or a pattern need a streamed "
+            "output (-o out.parquet, .csv or .jsonl); for JSON, pass one input file."
+        )
+    return _run_whole(args, request)
+
+
+def _run_streamed(args: argparse.Namespace, request: PredictRequest) -> int:
+    from flavorkit.batch.run import DEFAULT_BATCH_SIZE, predict_files
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        summary = predict_files(
+            args.model,
+            [os.fspath(p) for p in request.inputs],
+            request.output,  # type: ignore[arg-type]  # streamed outputs are files
+            batch_size=args.batch_size if args.batch_size is not None else DEFAULT_BATCH_SIZE,
+            keep_columns=args.keep_columns,
+            on_error=args.on_error,
+            errors_path=args.errors_file,
+            params=request.params,
+            trust=args.trust,
+            load_options=request.load_options,
+            progress=not (args.quiet or args.no_progress),
+        )
+    if not args.quiet:
+        for w in caught:
+            print(f"flavorkit: warning: {w.message}", file=sys.stderr)
+        print(f"flavorkit: {summary}", file=sys.stderr)
+    return 1 if summary.errors and not summary.rows else 0
+
+
+def _run_whole(args: argparse.Namespace, request: PredictRequest) -> int:
     from flavorkit.api import load_model
 
-    request = check_predict_request(args)  # before the model: a bad argument fails in no time
-    if not isinstance(request.inputs[0], Path) or request.inputs[0].is_dir():
-        raise InputFileError(
-            f"{args.input}: a folder or a pattern; pass one input file ({', '.join(INPUT_TYPES)})."
-        )
     params = request.params
     model = load_model(args.model, trust=args.trust, **request.load_options)
     schema = model.signature.inputs if model.signature is not None else None
-    source = Path(args.input)
+    source = Path(request.inputs[0])
     data, body_params = _read_input(source, schema)
     if body_params:
         params = {**body_params, **(params or {})}
-    show = not args.no_progress and sys.stderr.isatty()
+    show = not (args.no_progress or args.quiet) and sys.stderr.isatty()
     predictions = _predict_in_chunks(model.predict, data, params, progress=show)
     _write_output(predictions, args.output)
-    if request.output is not None:
+    if request.output is not None and not args.quiet:
         print(
             f"flavorkit: wrote {_count(predictions):,} predictions for {_count(data):,} rows of "
             f"{source} to {request.output}",

@@ -72,7 +72,7 @@ def meta_for(outputs: Schema | None) -> Any:
         return None
     columns: dict[str, Any] = {}
     for i, spec in enumerate(outputs.inputs):
-        name = spec.name if spec.name is not None else (DEFAULT_NAME if i == 0 else str(i))
+        name = str(spec.name) if spec.name is not None else (DEFAULT_NAME if i == 0 else str(i))
         if isinstance(spec, TensorSpec):
             if len(spec.shape) == 2 and spec.shape[1] > 0:
                 for j in range(spec.shape[1]):

@@ -93,7 +93,7 @@ def result_type_for(outputs: Schema | None) -> Any:
         return _output_type(specs[0])
     fields = []
     for i, spec in enumerate(specs):
-        name = spec.name if spec.name is not None else f"_{i}"
+        name = str(spec.name) if spec.name is not None else f"_{i}"
         fields.append(T.StructField(name, _output_type(spec)))
     return T.StructType(fields)
 

@@ -80,11 +80,11 @@ class SparkModelUDF:
     """The UDF :func:`spark_udf` returns; calling it on columns gives a Column."""
 
     def __init__(self, spec: UDFSpec):
-        from pyspark.sql.functions import pandas_udf
+        from pyspark.sql.pandas.functions import pandas_udf
 
         self.spec = spec
         self.result_type = spec.result_type
-        self._udf = pandas_udf(make_udf_function(spec), returnType=spec.result_type)  # type: ignore[call-overload]
+        self._udf = pandas_udf(make_udf_function(spec), returnType=spec.result_type)
 
     def __call__(self, *columns: Any) -> Any:
         names = self.spec.input_names

@@ -114,11 +114,15 @@ def _bind(spec: UDFSpec, args: tuple[Any, ...]) -> pd.DataFrame:
     import pandas as pd
 
     if len(args) == 1 and isinstance(args[0], pd.DataFrame):
-        return args[0]
+        struct: pd.DataFrame = args[0]
+        return struct
     names: list[Any] = list(spec.input_names or ())
     if len(names) < len(args):
         names = list(range(len(args)))  # unnamed schemas bind by position
-    return pd.DataFrame({names[i]: s.reset_index(drop=True) for i, s in enumerate(args)})
+    frame: pd.DataFrame = pd.DataFrame(
+        {names[i]: s.reset_index(drop=True) for i, s in enumerate(args)}
+    )
+    return frame
 
 
 def _explain(spec: UDFSpec, frame: pd.DataFrame, e: BaseException) -> str:
