@@ -203,6 +203,25 @@ def spark(session: nox.Session) -> None:
     session.run("pytest", "tests/spark", *session.posargs)
 
 
+@nox.session(default=False)
+def bench_spark(session: nox.Session) -> None:
+    """bench_spark.py: flavorkit.spark vs mlflow.pyfunc.spark_udf (PySpark and MLflow in one env).
+
+    Not in the default run; the ``bench`` session holds no PySpark, so bench_spark.py skips there.
+    """
+    _ensure_java(session)
+    session.install(
+        *CONSTRAINTS,
+        "./core[spark,batch]",
+        "./plugins/sklearn",
+        "pyspark==4.3.0",
+        "mlflow==3.17.2",
+        "pandas<3",
+    )
+    session.env["SPARK_LOCAL_IP"] = "127.0.0.1"
+    session.run("python", "benchmarks/bench_spark.py", *session.posargs)
+
+
 @nox.session
 def build(session: nox.Session) -> None:
     """Wheels of every package in ``dist/``, then the README's user install tried from them.
@@ -281,6 +300,7 @@ def bench(session: nox.Session) -> None:
     session.install(
         *CONSTRAINTS,
         "./core[serve,mlflow]",  # mlflow: bench_tracking's flavorkit.log_model and models:/ loads
+        "./core[serve,batch]",
         *(f"./plugins/{p}" for p in PLUGINS),
         "scikit-learn",
         "mlflow==3.17.2",  # the reference each figure is compared with
