@@ -299,8 +299,8 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (slow; not in the default run). Each prints its figures next to its targets."""
     session.install(
         *CONSTRAINTS,
-        "./core[serve,mlflow]",  # mlflow: bench_tracking's flavorkit.log_model and models:/ loads
-        "./core[serve,batch]",
+        # mlflow: bench_tracking's flavorkit.log_model and models:/ loads; batch: bench_batch
+        "./core[serve,mlflow,batch]",
         *(f"./plugins/{p}" for p in PLUGINS),
         "scikit-learn",
         "mlflow==3.17.2",  # the reference each figure is compared with
