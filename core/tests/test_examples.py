@@ -332,8 +332,9 @@ def test_ndarray_read_back_typed_per_tensor_spec(tmp_path: Path) -> None:
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, arr)
     untyped = load_input_example(tmp_path, info)
-    assert untyped.dtype == np.float64  # numbers with null read as float, not object
-    assert np.isnan(untyped[0, 1])
+    # MLflow 3.17.2 reads it back without a schema as array([[5.1, None]], dtype=object)
+    assert untyped.dtype == object
+    assert untyped.tolist() == [[5.099999904632568, None]]
 
 
 def test_dict_of_arrays_read_back(tmp_path: Path) -> None:

@@ -31,8 +31,10 @@ from flavorkit.schema import (
     ColSpec,
     DataType,
     Map,
+    Object,
     ParamSchema,
     ParamSpec,
+    Property,
     Schema,
     TensorSpec,
 )
@@ -571,3 +573,72 @@ def test_a_chat_example_with_empty_kwargs_gets_mlflows_signature(tmp_path: Path)
     model = flavorkit.load_model(tmp_path / "m")
     with pytest.raises(SchemaEnforcementError, match="messages"):
         model.predict({"messages": [{"role": 1, "content": "hi"}]})
+
+
+# -- enforcement and examples (items 3, 5, 9) ------------------------------------------------------
+
+
+def test_a_2d_array_cell_of_nested_arrays_reaches_the_model_as_one_array() -> None:
+    # MLflow 3.17.2 passes the (2, 2) int64 array through unchanged
+    schema = Schema([ColSpec(Array(Array("long")), "a")])
+    cell = np.array([[1, 2], [3, 4]])
+    for data in (pd.DataFrame({"a": [cell]}), {"a": cell}):
+        got = enforce_schema(data, schema)["a"][0]
+        assert got is cell
+    cast = enforce_schema(pd.DataFrame({"a": [cell.astype("int32")]}), schema)["a"][0]
+    assert cast.dtype == np.int64 and cast.shape == (2, 2)  # int32 -> int64, still 2-D
+    cube = np.zeros((2, 2, 2), dtype=np.int64)
+    deep = Schema([ColSpec(Array(Array(Array("long"))), "a")])
+    assert enforce_schema(pd.DataFrame({"a": [cube]}), deep)["a"][0] is cube
+    # lists stay lists, and what MLflow refuses is refused
+    rows = [[1, 2], [3, 4]]
+    assert enforce_schema(pd.DataFrame({"a": [rows]}), schema)["a"][0] == rows
+    with pytest.raises(SchemaEnforcementError, match=r"Column 'a', row 0.*float64"):
+        enforce_schema(pd.DataFrame({"a": [np.array([[1.5, 2.0]])]}), schema)
+    with pytest.raises(SchemaEnforcementError, match="1-dimensional"):
+        enforce_schema(pd.DataFrame({"a": [cell]}), Schema([ColSpec(Array("long"), "a")]))
+
+
+# (cell, what MLflow 3.17.2 hands the model for an Array(binary) column)
+BINARY_ITEMS = [
+    (["ab", "c"], [b"ab", b"c"]),
+    ([b"ab", "c"], [b"ab", b"c"]),
+    ([b"ab", b"c"], [b"ab", b"c"]),
+]
+
+
+@pytest.mark.parametrize(("cell", "mlflow"), BINARY_ITEMS, ids=["text", "mixed", "bytes"])
+def test_text_items_of_a_binary_array_become_bytes(cell: list[Any], mlflow: list[bytes]) -> None:
+    schema = Schema([ColSpec(Array("binary"), "b")])
+    assert enforce_schema(pd.DataFrame({"b": [cell]}), schema)["b"][0] == mlflow
+
+
+def test_text_becomes_bytes_at_any_depth_and_in_arrays() -> None:
+    got = enforce_schema(
+        pd.DataFrame({"b": [np.array(["ab", "c"])]}), Schema([ColSpec(Array("binary"), "b")])
+    )["b"][0]
+    assert got.dtype == np.dtype("S2") and got.tolist() == [b"ab", b"c"]  # MLflow: |S2
+    nested = Schema([ColSpec(Array(Array("binary")), "b")])
+    assert enforce_schema(pd.DataFrame({"b": [[["x"]]]}), nested)["b"][0] == [[b"x"]]
+    obj = Schema([ColSpec(Object([Property("p", Array("binary"))]), "o")])
+    assert enforce_schema(pd.DataFrame({"o": [{"p": ["x"]}]}), obj)["o"][0] == {"p": [b"x"]}
+    mapped = Schema([ColSpec(Map(Array("binary")), "m")])
+    assert enforce_schema(pd.DataFrame({"m": [{"k": ["x"]}]}), mapped)["m"][0] == {"k": [b"x"]}
+    with pytest.raises(SchemaEnforcementError, match="cannot be read as binary"):
+        enforce_schema(pd.DataFrame({"b": [["é"]]}), Schema([ColSpec(Array("binary"), "b")]))
+
+
+def test_an_ndarray_example_with_nan_reads_back_as_mlflow_does(tmp_path: Path) -> None:
+    from flavorkit.examples import load_input_example, parse_serving_payload, save_input_example
+
+    info = save_input_example(tmp_path, np.array([[1.0, np.nan], [2.0, 3.0]]))
+    got = load_input_example(tmp_path, info)
+    # MLflow 3.17.2: array([[1.0, None], [2.0, 3.0]], dtype=object)
+    assert got.dtype == object and got.tolist() == [[1.0, None], [2.0, 3.0]]
+    (tmp_path / "d").mkdir()
+    named = save_input_example(tmp_path / "d", {"a": np.array([1.0, np.nan])})
+    assert load_input_example(tmp_path / "d", named)["a"].tolist() == [1.0, None]
+    data, _ = parse_serving_payload({"inputs": [[1.0, None], [2.0, 3.0]]}, None)
+    assert data.dtype == object and data.tolist() == [[1.0, None], [2.0, 3.0]]
+    typed = load_input_example(tmp_path, info, Schema([TensorSpec("float64", (-1, 2))]))
+    assert typed.dtype == np.float64 and np.isnan(typed[0, 1])  # a schema still types it

@@ -191,6 +191,13 @@ def _check_array(value: Any, t: Array, where: str, required: bool) -> Any:
         if len(value) == 0:
             return value
         return _check_scalar_items(value, items, where, required)
+    scalar, depth = _innermost(t)
+    if scalar is not None and _is_ndarray(value) and value.ndim == depth and value.size:
+        # an n-D array for n nested Arrays (a 2-D array cell of Array(Array(long))): checked as
+        # one block and handed on as an n-D array of the type's dtype, as MLflow does
+        flat_in = value.reshape(-1)
+        flat = _check_scalar_items(flat_in, scalar, where, required)
+        return value if flat is flat_in else flat.reshape(value.shape)
     out = [
         check_value(x, items, where=f"{where}, item {i}", required=required)
         for i, x in enumerate(value)
@@ -198,6 +205,14 @@ def _check_array(value: Any, t: Array, where: str, required: bool) -> Any:
     if all(a is b for a, b in zip(out, value, strict=True)):
         return value
     return _boxed(out) if _is_ndarray(value) else out
+
+
+def _innermost(t: Array) -> tuple[DataType | None, int]:
+    """The scalar type at the bottom of nested Arrays and how many Arrays lead to it."""
+    depth, items = 1, t.items
+    while isinstance(items, Array):
+        depth, items = depth + 1, items.items
+    return (items if isinstance(items, DataType) else None), depth
 
 
 def _check_scalar_items(value: Any, t: DataType, where: str, required: bool) -> Any:
@@ -239,6 +254,11 @@ def _check_scalar_items(value: Any, t: DataType, where: str, required: bool) -> 
             f"({type(e).__name__}: {e}). Pass a flat list of {PY_NAMES[t]} values.",
             input_name=_head(where),
         ) from None
+    if t is DataType.binary and any(isinstance(x, str) for x in value):
+        # text items become bytes (ASCII, checked above), as MLflow converts them
+        if isinstance(value, np.ndarray):
+            return arr
+        return [x.encode("ascii") if isinstance(x, str) else x for x in value]
     if action is KEEP:
         return value
     if isinstance(value, np.ndarray):

@@ -55,6 +55,8 @@ the column, tensor or param at fault.
 | type | accepts |
 |---|---|
 | Array(T) | a list or ndarray whose items pass as a column of T (``[1, 2]`` fails double) |
+| Array(Array(T)) | also a 2-D ndarray (n-D for n Arrays), checked as one block and kept n-D |
+| Array(binary) | text items become bytes (ASCII), as MLflow converts them |
 | Object | a dict with every required property and no undeclared one |
 | Map(T) | a dict with str keys and values of T |
 | Any | anything |

@@ -43,8 +43,10 @@ Where flavorkit differs from MLflow, on purpose:
 
 Reading: :func:`load_input_example` rebuilds the data, typed by the model's input schema when one
 is given (DataFrame columns cast to the ColSpec pandas types, datetime columns parsed, binary
-columns base64-decoded; arrays built with each TensorSpec's dtype). Columns of Array/Object/Map
-type stay as parsed JSON: enforcement checks them at predict time. A model directory is untrusted
+columns base64-decoded; arrays built with each TensorSpec's dtype). Without a schema an array
+is ``np.array(data)``, as in MLflow: numbers with nulls come back as an object array holding
+``None``. Columns of Array/Object/Map type stay as parsed JSON: enforcement checks them at
+predict time. A model directory is untrusted
 data, so a file path in ``saved_input_example_info`` must stay inside it.
 
 :func:`parse_serving_payload` is the scoring server's JSON-body parser (§8), with no web framework

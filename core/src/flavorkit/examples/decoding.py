@@ -284,22 +284,20 @@ def _convert_value(data: Any, spec: InputSpec | None, where: str) -> Any:
 
 
 def _array_no_spec(data: Any, where: str) -> Any:
+    """``np.array(data)``, as MLflow reads data it has no spec for: nulls stay ``None``.
+
+    Numbers with nulls therefore come back as an object array holding ``None`` (not float NaN),
+    exactly what MLflow 3.x hands the model for the same example or request.
+    """
     import numpy as np
 
     try:
-        arr = np.array(data)
+        return np.array(data)
     except ValueError as e:
         raise InputExampleError(
             f"Invalid input. {where} cannot be read as an n-dimensional array ({e}); send "
             f"rectangular data, or give the model a signature."
         ) from None
-    if arr.dtype == object and arr.size:
-        leaves = arr.ravel().tolist()
-        if any(v is None for v in leaves) and all(
-            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in leaves
-        ):
-            return arr.astype(np.float64)  # numbers with nulls: NaN, not an object array
-    return arr
 
 
 def _map_leaves(data: Any, fn: Any) -> Any:
