@@ -642,3 +642,14 @@ def test_an_ndarray_example_with_nan_reads_back_as_mlflow_does(tmp_path: Path) -
     assert data.dtype == object and data.tolist() == [[1.0, None], [2.0, 3.0]]
     typed = load_input_example(tmp_path, info, Schema([TensorSpec("float64", (-1, 2))]))
     assert typed.dtype == np.float64 and np.isnan(typed[0, 1])  # a schema still types it
+
+
+def test_integer_names_give_text_keys_in_the_openapi_document() -> None:
+    from flavorkit.serve.openapi import invocation_schemas, predictions_schema
+
+    schema = infer_schema(pd.DataFrame([[1, 2.0]]))  # names 0 and 1
+    forms = json.loads(json.dumps(invocation_schemas(schema)))
+    text = json.dumps(forms)
+    assert '"required": [0' not in text and '"required": ["0", "1"]' in text
+    outputs = predictions_schema(schema)
+    assert set(outputs["items"]["properties"]) == {"0", "1"}

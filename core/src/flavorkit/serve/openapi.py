@@ -186,11 +186,11 @@ def invocation_schemas(schema: Schema | None) -> dict[str, JsonSchema]:
     if named:
         row = {
             "type": "object",
-            "properties": {s.name: _spec_value(s) for s in specs if s.name is not None},
-            "required": [s.name for s in specs if s.required and s.name is not None],
+            "properties": {str(s.name): _spec_value(s) for s in specs if s.name is not None},
+            "required": [str(s.name) for s in specs if s.required and s.name is not None],
         }
-        columns = {
-            s.name: {"type": "array", "items": _spec_value(s)}
+        columns = {  # JSON object keys are text, also for integer names (0 -> "0")
+            str(s.name): {"type": "array", "items": _spec_value(s)}
             if isinstance(s, ColSpec)
             else tensor_schema(s)
             for s in specs
@@ -199,7 +199,7 @@ def invocation_schemas(schema: Schema | None) -> dict[str, JsonSchema]:
         inputs_value: JsonSchema = {
             "type": "object",
             "properties": columns,
-            "required": [s.name for s in specs if s.required and s.name is not None],
+            "required": [str(s.name) for s in specs if s.required and s.name is not None],
         }
         if not schema.is_tensor_spec():
             names = [s.name for s in specs]
@@ -286,7 +286,7 @@ def predictions_schema(outputs: Schema | None) -> JsonSchema:
             "description": "One object per row (a DataFrame in 'records' orient).",
             "items": {
                 "type": "object",
-                "properties": {s.name: _spec_value(s) for s in specs if s.name is not None},
+                "properties": {str(s.name): _spec_value(s) for s in specs if s.name is not None},
             },
         }
     if len(specs) == 1:
