@@ -4,14 +4,25 @@ A :class:`ModelSignature` is the ``signature`` block of an MLmodel file: input a
 :class:`~flavorkit.schema.Schema` plus the :class:`~flavorkit.schema.ParamSchema`, each stored as a
 JSON string, exactly as MLflow stores them.
 
-Inference follows MLflow's dtype mapping (bool → boolean, int8/16/32 and uint8/16 → integer,
+Inference follows MLflow 3.x, and ``core/tests/test_mlflow_parity.py`` records MLflow 3.17.2's
+answer for each rule: the dtype mapping (bool → boolean, int8/16/32 and uint8/16 → integer,
 int64 and uint32 → long, float16/32 → float, float64 → double, str → string, bytes → binary,
-datetime64 → datetime), and is right where MLflow is known to be wrong:
+datetime64 → datetime); a value that says nothing about its type (``None``, NaN, ``pd.NA``,
+``NaT``, ``{}``, ``[]``) is Any, so an example such as a chat message with
+``"additional_kwargs": {}`` still gives a signature; an Any property is optional, and so is a
+dict input's value that is missing or a list holding a missing value; integer column labels
+(a positional frame's ``0..n-1`` too) are integer names; every numpy dtype, uint64 included, is a
+tensor type (uint64 columns have none); params are scalars, 1-D lists or ndarrays, datetimes or
+dicts, and anything predict could not take (a tuple, ``None``, bytes, a 2-D list) fails at
+inference. It differs where MLflow is known to be wrong:
 
 * pandas nullable dtypes infer the matching type: ``Int64`` → long, ``boolean`` → boolean,
   ``string`` → string, ``Float64`` → double (MLflow #25593);
 * a column with missing values is ``required: false`` whatever its dtype (MLflow #15031);
-* a list of records whose numbers mix ints and floats widens to ``double`` instead of failing.
+* a list of records whose numbers mix ints and floats widens to ``double`` instead of failing;
+* data with no signature type raises :class:`~flavorkit.errors.SchemaError` naming the column,
+  where MLflow's ``infer_signature`` logs a warning and records ``Any`` (which then checks
+  nothing); an empty list as a param is refused rather than typed ``datetime``.
 """
 
 from __future__ import annotations
