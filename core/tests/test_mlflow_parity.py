@@ -24,7 +24,7 @@ from toyflavor_pkg import ToyModel
 
 import flavorkit
 from flavorkit.enforce import enforce_params, enforce_schema
-from flavorkit.errors import MLmodelError, SchemaEnforcementError, SchemaError
+from flavorkit.errors import MLmodelError, ModelPathError, SchemaEnforcementError, SchemaError
 from flavorkit.mlmodel import Model
 from flavorkit.schema import (
     Array,
@@ -549,6 +549,8 @@ def test_set_signature_rewrites_mlmodel_and_is_enforced(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="MLflow cannot load"):
         flavorkit.set_signature(tmp_path / "m", empty)
     assert Model.load(tmp_path / "m").signature == infer_signature(X)  # left as it was
+    with pytest.raises(ModelPathError, match="set_signature changes a local model directory"):
+        flavorkit.set_signature("runs:/abc/model", infer_signature(X))
 
 
 # -- save_model never silently loses the signature (item 1) ---------------------------------------

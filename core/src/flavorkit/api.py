@@ -234,7 +234,9 @@ def set_signature(model_uri: PathLike, signature: ModelSignature) -> None:
 
     ``model_uri`` is a model directory (or ``file://`` URI). The file is rewritten atomically
     with every other key kept; the new signature is enforced from then on
-    (``is_signature_from_type_hint`` becomes false, as in MLflow).
+    (``is_signature_from_type_hint`` becomes false, as in MLflow). A ``runs:/``, ``models:/`` or
+    artifact-store URI is refused: changing the downloaded copy would change nothing in the store
+    (MLflow's own ``mlflow.models.set_signature`` uploads the new file for ``runs:/`` URIs).
     """
     given: Any = signature  # checked: callers porting from MLflow may pass anything
     if not isinstance(given, ModelSignature):
@@ -245,7 +247,15 @@ def set_signature(model_uri: PathLike, signature: ModelSignature) -> None:
             "build one with ModelSignature(...) or infer_signature(...)."
         )
     signature.to_dict()  # refuses an empty signature before anything is written
-    root = resolve_model_path(model_uri)
+    from flavorkit import locations
+
+    if not locations.is_local(model_uri):
+        raise ModelPathError(
+            f"{os.fspath(model_uri)}: set_signature changes a local model directory; for a model "
+            "in a tracking or artifact store use mlflow.models.set_signature, or download it, "
+            "set the signature and log it again."
+        )
+    root = locations.local_path(model_uri)
     meta = Model.load(root)
     meta.signature = signature
     meta.is_signature_from_type_hint = False
