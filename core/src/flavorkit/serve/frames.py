@@ -32,11 +32,12 @@ def numeric_frame(key: str, value: Any, schema: Schema | None) -> pd.DataFrame |
         return None
     types: dict[str, DataType] = {}
     for spec in schema.inputs:
-        if not isinstance(spec, ColSpec) or spec.name is None:
+        if not isinstance(spec, ColSpec) or not isinstance(spec.name, str):
+            return None  # unnamed, or an integer name (JSON says "0" or 0): the general parser
+        t = spec.type
+        if not isinstance(t, DataType) or (t not in _NUMERIC and t is not DataType.boolean):
             return None
-        if spec.type not in _NUMERIC and spec.type is not DataType.boolean:
-            return None
-        types[spec.name] = spec.type  # type: ignore[assignment]
+        types[spec.name] = t
     if key == "dataframe_split":
         found = _split(value, types)
     elif key == "dataframe_records":
@@ -46,7 +47,8 @@ def numeric_frame(key: str, value: Any, schema: Schema | None) -> pd.DataFrame |
     if found is None:
         return None
     columns, rows = found
-    return _frame(columns, rows, types)
+    frame: pd.DataFrame | None = _frame(columns, rows, types)
+    return frame
 
 
 def _split(value: Any, types: Mapping[str, DataType]) -> tuple[list[str], Any] | None:
