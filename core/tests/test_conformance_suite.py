@@ -262,6 +262,30 @@ class OwnMLflowLoader(ToyFlavor):
 def _load_pyfunc(data_path):
     """The loader MLflow would call for OwnMLflowLoader: it ignores the saved weights."""
     return Scaled(ToyModel([0.0, 0.0]), 1.0)
+
+
+class SavesWhatItCannotLoad(ToyFlavor):
+    """Its "compact" format records only the bias: the save succeeds, no load can rebuild it."""
+
+    name = "saves_what_it_cannot_load"
+
+    def save(self, model, path, **options):
+        if options.get("serialization_format") == "compact":
+            (path / "model.json").write_text('{"bias": %r}' % model.bias)
+            conf = {"data": "model.json", "serialization_format": "json"}
+            return SavedFlavor(conf, {"loader_module": "toyflavor_pkg", "model_path": "model.json"})
+        return super().save(model, path, **options)
+
+
+class CrashingFormat(ToyFlavor):
+    """Its "fast" format crashes with a bare RuntimeError instead of refusing clearly."""
+
+    name = "crashing_format"
+
+    def save(self, model, path, **options):
+        if options.get("serialization_format") == "fast":
+            raise RuntimeError("segfault-ish")
+        return super().save(model, path, **options)
 '''
 
 EP_FAKES = '''
@@ -310,7 +334,7 @@ import pandas as pd
 import epfakes
 import epheavy
 import fakes
-from flavorkit.testing import Case, FlavorConformanceTests
+from flavorkit.testing import Case, FlavorConformanceTests, SaveFormat
 
 X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [0.5, 0.0, -1.0]})
 
@@ -346,6 +370,27 @@ TestNoPyfunc = fake("TestNoPyfunc", fakes.NoPyfunc)
 TestSilentNoPyfunc = fake("TestSilentNoPyfunc", fakes.SilentNoPyfunc)
 TestUnsafeWithoutCase = fake("TestUnsafeWithoutCase", fakes.UnsafeWithoutCase)
 TestOwnMLflowLoader = fake("TestOwnMLflowLoader", fakes.OwnMLflowLoader)
+TestSavesWhatItCannotLoad = fake(
+    "TestSavesWhatItCannotLoad", fakes.SavesWhatItCannotLoad,
+    formats=lambda self: [
+        SaveFormat("json"),
+        SaveFormat("compact", {"serialization_format": "compact"}),
+    ],
+)
+TestCrashingFormat = fake(
+    "TestCrashingFormat", fakes.CrashingFormat,
+    formats=lambda self: [SaveFormat("fast", {"serialization_format": "fast"})],
+)
+TestAcceptsUnrebuildable = fake(
+    "TestAcceptsUnrebuildable", fakes.Good,
+    unrebuildable_cases=lambda self: [Case("saved-anyway", fakes.ToyModel([1.0, 1.0]), X)],
+)
+TestRefusesUnrebuildable = fake(
+    "TestRefusesUnrebuildable", fakes.Good,
+    unrebuildable_cases=lambda self: [
+        Case("bad-format", fakes.ToyModel([1.0, 1.0]), X, options={"serialization_format": "x"})
+    ],
+)
 
 
 class TestGoodEP(Fake):
@@ -382,11 +427,20 @@ EXPECTED_FAILURES: dict[str, set[str] | None] = {
     "TestGoodEP": set(),
     "TestWrongNameEP": None,  # nothing can find the flavor; the entry-point message matters
     "TestHeavyEP": {"test_plugin_import_is_light"},
+    "TestSavesWhatItCannotLoad": {"test_every_format_loads_back"},
+    "TestCrashingFormat": {"test_every_format_loads_back", "test_every_format_saves_some_case"},
+    "TestAcceptsUnrebuildable": {"test_unrebuildable_model_refused"},
+    "TestRefusesUnrebuildable": set(),
 }
 
 #: Checks skipped for every in-process fake, and what each capability skips.
 IN_PROCESS_SKIPS = {"test_entry_point_registered"}
 SAFE_FORMAT_SKIPS = {"test_untrusted_load_refused"}
+NO_FORMATS_SKIPS = {
+    "test_every_format_loads_back",
+    "test_every_format_saves_some_case",
+    "test_unrebuildable_model_refused",
+}
 NO_PYFUNC_SKIPS = {
     "test_pyfunc_matches_native",
     "test_signature_inferred",
@@ -441,7 +495,7 @@ def test_each_broken_fake_fails_its_check(pytester: pytest.Pytester) -> None:
     for cls in ("TestGood", "TestBadPredictor", "TestNoPyfunc"):
         skipped = {t for t, o in outcomes[cls].items() if o == "skipped"}
         extra = NO_PYFUNC_SKIPS if cls == "TestNoPyfunc" else set()
-        assert skipped == IN_PROCESS_SKIPS | SAFE_FORMAT_SKIPS | extra, cls
+        assert skipped == IN_PROCESS_SKIPS | SAFE_FORMAT_SKIPS | NO_FORMATS_SKIPS | extra, cls
     assert outcomes["TestGoodEP"]["test_entry_point_registered"] == "passed"
     assert outcomes["TestGoodEP"]["test_plugin_import_is_light"] == "passed"
     assert outcomes["TestSilentNoPyfunc"]["test_flavor_sections"] == "failed"
@@ -479,6 +533,12 @@ def test_each_broken_fake_fails_its_check(pytester: pytest.Pytester) -> None:
             # TestHeavyEP: what was imported, and from where
             "*discovering flavor 'ep_heavy' imported [[]'heavyframework']*",
             "*epheavy*__init__.py:3 (<module>): import heavyframework  # the mistake",
+            # TestSavesWhatItCannotLoad / TestCrashingFormat / TestAcceptsUnrebuildable
+            "*case 'c' saved in format 'compact' *without error, but cannot be loaded back*",
+            "*case 'c' in format 'fast': the save crashed instead of refusing with a clear error*",
+            "*format 'fast' (options {'serialization_format': 'fast'}) refused every case*",
+            "*case 'saved-anyway' (options {}) was saved, but the plugin declares that its format "
+            "cannot rebuild it*",
         ]
     )
 

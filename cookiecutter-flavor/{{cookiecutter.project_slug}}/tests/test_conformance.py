@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 import pandas as pd
-from flavorkit.testing import Case, FlavorConformanceTests
+from flavorkit.testing import Case, FlavorConformanceTests, SaveFormat
 
 # REPLACE THIS: import (or build) your framework's models instead.
 from {{ cookiecutter.__package_name }}.example_model import NearestCentroid
@@ -22,3 +22,12 @@ class Test{{ cookiecutter.__class_name }}(FlavorConformanceTests):
     def cases(self) -> Iterator[Case]:
         yield Case("centroid-frame", fitted, X, inputs=(X * 2,))
         yield Case("centroid-array", fitted, X.to_numpy(), expected=[0, 0, 1, 1])
+
+    def formats(self) -> Iterator[SaveFormat]:
+        # Every format your save accepts (its save options): each case is saved in each one and
+        # must load back and predict the same, or be refused at save with a clear error.
+        yield SaveFormat("default")
+
+    # If a format records how to rebuild a model (a class and its arguments, a function's
+    # name) rather than the model itself, also yield, from unrebuildable_cases(), a Case of a
+    # model it cannot rebuild: the suite checks that your save refuses it.

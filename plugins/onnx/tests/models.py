@@ -136,3 +136,17 @@ def onnx_save(model: Any, file: Path, **kwargs: Any) -> None:
 
 def wide_data(rows: int = 3) -> np.ndarray:
     return np.random.default_rng(rows).normal(size=(rows, 64)).astype(np.float32)
+
+
+@cache
+def broken_graph() -> Any:
+    """A graph whose Add reads a tensor nothing produces: no runtime can open it."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", "ghost"], ["y"])],
+        "broken",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+    )
+    return _model(graph)

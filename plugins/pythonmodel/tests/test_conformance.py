@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from pythonmodel_helpers import CODE_MODEL, DATA, models
 
-from flavorkit.testing import Case, FlavorConformanceTests
+from flavorkit.testing import Case, FlavorConformanceTests, SaveFormat
 from flavorkit_pythonmodel import ModelFromCode
 
 X, WEIGHTS = models.frame(), {"weights": str(DATA / "weights.json")}
@@ -26,3 +26,13 @@ class TestPythonModelFlavor(FlavorConformanceTests):
         lookup = models.Lookup().fit({"a": 1, "b": 2})
         yield Case("cloudpickle", lookup, models.words(), options=pickled, trust=True)
         yield Case("code-file", ModelFromCode(CODE_MODEL), X, trust=True)
+
+    def formats(self) -> Iterator[SaveFormat]:
+        yield SaveFormat("reference", {"serialization": "reference"}, trust=True)
+        yield SaveFormat("cloudpickle", {"serialization": "cloudpickle"}, trust=True)
+
+    def unrebuildable_cases(self) -> Iterator[Case]:
+        lookup = models.Lookup().fit({"a": 1, "b": 2})  # state set after construction
+        yield Case("reference-lost-state", lookup, models.words(), trust=True)
+        pickled = {"serialization": "cloudpickle"}
+        yield Case("cloudpickle-lock", models.Locked(), X, options=pickled, trust=True)

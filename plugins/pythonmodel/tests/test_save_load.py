@@ -109,9 +109,10 @@ def test_reference_records_the_class_and_its_arguments(tmp_path: Path) -> None:
     assert (native.factor, native.columns) == (2.0, ["a"])
 
 
-def test_reference_warns_about_state_the_constructor_does_not_rebuild(tmp_path: Path) -> None:
-    with pytest.warns(UserWarning, match=r"attributes \['table'\].*serialization='cloudpickle'"):
+def test_reference_refuses_state_the_constructor_does_not_rebuild(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"attributes \['table'\].*serialization='cloudpickle'"):
         flavorkit.save_model(models.Lookup().fit({"a": 1}), tmp_path / "m")
+    assert not (tmp_path / "m").exists()
 
 
 def test_reference_refuses_arguments_the_constructor_does_not_take(tmp_path: Path) -> None:

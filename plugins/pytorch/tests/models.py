@@ -209,3 +209,10 @@ def half_and_steps() -> nn.Module:
     module.register_buffer("f16", torch.zeros(3, 2).half())
     module.register_buffer("steps", torch.zeros(3, dtype=torch.int64))
     return module
+
+
+@cache
+def layer_stack() -> nn.Sequential:
+    """Linear layers in a bare Sequential: the state_dict format cannot rebuild it by class."""
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 3)).eval()

@@ -2,9 +2,9 @@
 
 from collections.abc import Iterator
 
-from models import cnn, frame, images, mlp, pair, two_input
+from models import cnn, frame, images, layer_stack, mlp, pair, two_input
 
-from flavorkit.testing import Case, FlavorConformanceTests
+from flavorkit.testing import Case, FlavorConformanceTests, SaveFormat
 
 TOL = {"rtol": 1e-5, "atol": 1e-5}
 SD, PICKLE = {"serialization_format": "state_dict"}, {"serialization_format": "pickle"}
@@ -23,3 +23,12 @@ class TestPyTorchFlavor(FlavorConformanceTests):
         yield Case("two-input-pt2", two_input, pair(), **TOL)
         yield Case("two-input-state-dict", two_input, pair(), options=SD, trust=True, **TOL)
         yield Case("cnn-pickle", cnn, images(), options=PICKLE, trust=True, **TOL)
+
+    def formats(self) -> Iterator[SaveFormat]:
+        yield SaveFormat("pt2", {"serialization_format": "pt2"})
+        yield SaveFormat("state-dict", SD, trust=True)
+        yield SaveFormat("pickle", PICKLE, trust=True)
+
+    def unrebuildable_cases(self) -> Iterator[Case]:
+        # a Sequential's layers are constructor arguments: its class alone cannot rebuild it
+        yield Case("sequential-state-dict", layer_stack, frame(), options=SD, trust=True)

@@ -65,3 +65,14 @@ def ridge() -> Any:
 
     X = ridge_data()
     return Ridge(alpha=0.5).fit(X, X @ np.array([1.0, -2.0, 0.5, 3.0]))
+
+
+@cache
+def lambda_pipeline() -> Any:
+    """A pipeline around a lambda: skops and pickle cannot record it, cloudpickle can."""
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X = ridge_data()
+    return make_pipeline(FunctionTransformer(lambda a: a * 2), Ridge()).fit(X, X.sum(axis=1))

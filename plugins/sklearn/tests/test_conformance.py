@@ -2,9 +2,9 @@
 
 from collections.abc import Iterator
 
-from models import iris, logreg, mixed, pipeline, ridge, ridge_data
+from models import iris, lambda_pipeline, logreg, mixed, pipeline, ridge, ridge_data
 
-from flavorkit.testing import Case, FlavorConformanceTests
+from flavorkit.testing import Case, FlavorConformanceTests, SaveFormat
 
 
 class TestSklearnFlavor(FlavorConformanceTests):
@@ -25,3 +25,14 @@ class TestSklearnFlavor(FlavorConformanceTests):
             options={"serialization_format": "pickle"},
             trust=True,
         )
+
+    def formats(self) -> Iterator[SaveFormat]:
+        yield SaveFormat("skops", {"serialization_format": "skops"})
+        yield SaveFormat("pickle", {"serialization_format": "pickle"}, trust=True)
+        yield SaveFormat("cloudpickle", {"serialization_format": "cloudpickle"}, trust=True)
+
+    def unrebuildable_cases(self) -> Iterator[Case]:
+        # skops and pickle record functions by name; a lambda has none a load could find
+        yield Case("skops-lambda", lambda_pipeline, ridge_data()[:5])
+        pickled = {"serialization_format": "pickle"}
+        yield Case("pickle-lambda", lambda_pipeline, ridge_data()[:5], options=pickled, trust=True)

@@ -25,6 +25,7 @@ pytest.register_assert_rewrite(
     "flavorkit.testing.suite",
     "flavorkit.testing.badinputs",
     "flavorkit.testing.integrity",
+    "flavorkit.testing.formats",
 )
 
 from flavorkit.testing.badinputs import BadInput, bad_inputs  # noqa: E402
@@ -42,12 +43,14 @@ from flavorkit.testing.compare import (  # noqa: E402
     mlmodel_diff,
     prediction_diff,
 )
+from flavorkit.testing.formats import SaveFormat  # noqa: E402
 from flavorkit.testing.suite import FlavorConformanceTests, SavedModel  # noqa: E402
 
 __all__ = [
     "FlavorConformanceTests",
     "Case",
     "SavedModel",
+    "SaveFormat",
     "CAPABILITIES",
     "IN_PROCESS_ONLY",
     "NEEDS_INPUT_EXAMPLE",

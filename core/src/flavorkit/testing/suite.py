@@ -42,6 +42,7 @@ from flavorkit.testing.case import (
     Case,
 )
 from flavorkit.testing.compare import assert_mlmodel_equal, assert_predictions_equal
+from flavorkit.testing.formats import FormatConformanceTests
 from flavorkit.testing.integrity import IntegrityConformanceTests
 
 __all__ = ["FlavorConformanceTests", "SavedModel"]
@@ -411,7 +412,7 @@ def _path_values(
                 yield f"{section}.artifacts.{name}.path", art["path"]
 
 
-class FlavorConformanceTests(IntegrityConformanceTests):
+class FlavorConformanceTests(IntegrityConformanceTests, FormatConformanceTests):
     """Subclass me to prove a flavor plugin. Set ``flavor``, yield cases, run pytest.
 
     Example (the whole test module of a plugin)::
@@ -490,6 +491,14 @@ class FlavorConformanceTests(IntegrityConformanceTests):
         predicts (``needs_input_example`` skips).
     ``test_save_refuses_existing_path``
         Saving onto a non-empty directory raises ``ModelPathError`` and leaves it untouched.
+    ``test_every_format_loads_back[format-case]``
+        Each case saved in each of :meth:`formats` is either refused at save with a clear error
+        (nothing left behind) or loads back and predicts as the in-memory model.
+    ``test_every_format_saves_some_case[format]``
+        Each declared format saves at least one case (so the check above exercised it).
+    ``test_unrebuildable_model_refused[case]``
+        Each of :meth:`unrebuildable_cases` (a model its format cannot rebuild) is refused at
+        save with a clear error, and nothing is left behind.
     ``test_failed_save_leaves_nothing``
         A save the plugin rejects (an unknown option) leaves no target and no temporary
         directory behind.
@@ -552,6 +561,7 @@ class FlavorConformanceTests(IntegrityConformanceTests):
         if "case" in metafunc.fixturenames:
             cases = _cases_of(type(self))
             metafunc.parametrize("case", cases, ids=[c.id for c in cases])
+        super().pytest_generate_tests(metafunc)  # the formats' own parameters
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -163,6 +163,7 @@ class OnnxFlavor(Flavor):
 
         session_options = _session.check_session_options(onnx_session_options)
         proto = _files.as_model_proto(model)
+        _files.check_model(proto)
         _files.write_model(
             proto,
             path / MODEL_FILE,

@@ -86,6 +86,30 @@ def as_model_proto(model: Any) -> onnx.ModelProto:
     )
 
 
+#: onnx.checker reads a ModelProto only below protobuf's 2 GB limit.
+_CHECKABLE_BYTES = 2**31 - 1
+
+
+def check_model(model: onnx.ModelProto) -> None:
+    """A ValueError unless the graph is well-formed ONNX that a runtime can load.
+
+    Run at save (``onnx.checker``, without shape inference: cheap), so that a broken graph from
+    an exporter fails where it was made rather than when a server first opens a session. Models
+    past the checker's 2 GB limit are left to onnxruntime, which checks them when it loads them.
+    """
+    if model.ByteSize() >= _CHECKABLE_BYTES:
+        return
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as e:
+        first = str(e).strip().splitlines()[0]
+        raise ValueError(
+            f"onnx: the model is not valid ONNX, so no runtime could load it ({first}). Fix the "
+            "graph (or the exporter's options) and save again; onnx.checker.check_model(model) "
+            "shows the same error."
+        ) from None
+
+
 # --------------------------------------------------------------------------------------------
 # Tensors in a model
 # --------------------------------------------------------------------------------------------

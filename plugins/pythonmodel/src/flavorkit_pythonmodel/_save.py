@@ -17,7 +17,6 @@ from __future__ import annotations
 import inspect
 import os
 import shutil
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -124,15 +123,19 @@ def _reference(instance: Any, init_kwargs: Mapping[str, Any] | None) -> dict[str
             "init_kwargs={...}, or save with serialization='cloudpickle'."
         ) from e
     if _APPLIED.get(instance) is None:  # its attributes are still the ones the caller set
-        _warn_lost_state(instance, cls, kwargs, ref)
+        _refuse_lost_state(instance, cls, kwargs, ref)
     conf: dict[str, Any] = {"serialization": "reference", "python_model_class": ref}
     if kwargs:
         conf["init_kwargs"] = kwargs
     return conf
 
 
-def _warn_lost_state(instance: Any, cls: type, kwargs: dict[str, Any], ref: str) -> None:
-    """Warn about attributes that ``cls(**init_kwargs)`` does not rebuild: they would be lost."""
+def _refuse_lost_state(instance: Any, cls: type, kwargs: dict[str, Any], ref: str) -> None:
+    """A ValueError if ``cls(**init_kwargs)`` does not rebuild the attributes ``instance`` has.
+
+    Saved by reference, the loaded model would silently lack them and predict differently, and
+    the user would learn it at deployment; the save refuses instead, before anything is written.
+    """
     try:
         fresh = cls(**kwargs)
     except Exception as e:
@@ -143,13 +146,11 @@ def _warn_lost_state(instance: Any, cls: type, kwargs: dict[str, Any], ref: str)
     mine, theirs = getattr(instance, "__dict__", {}), getattr(fresh, "__dict__", {})
     lost = sorted(k for k in mine if k not in theirs or not _same(mine[k], theirs[k]))
     if lost:
-        warnings.warn(
+        raise ValueError(
             f"python_model: the {cls.__qualname__} being saved has attributes {lost} that "
             f"{cls.__qualname__}(**init_kwargs) does not rebuild; saved by reference, the loaded "
-            "model will not have them. Load state from artifacts in load_context(), pass it in "
-            "init_kwargs, or save with serialization='cloudpickle'.",
-            UserWarning,
-            stacklevel=5,
+            "model would not have them. Load that state from artifacts in load_context(), pass "
+            "it in init_kwargs, or save with serialization='cloudpickle'."
         )
 
 

@@ -127,3 +127,15 @@ def frame() -> pd.DataFrame:
 
 def words() -> pd.DataFrame:
     return pd.DataFrame({"word": ["a", "b", "zz"]})
+
+
+class Locked(PythonModel):
+    """Holds a lock, which no pickle can record: cloudpickle must refuse it at save."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+    def predict(self, context: PythonModelContext, model_input: Any, params: Any = None) -> Any:
+        return model_input
