@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from flavorkit.cli import flavors, info, predict, serve, sign, validate
+from flavorkit.cli import flavors, gc, info, predict, serve, sign, validate
 
 __all__ = ["COMMANDS", "build_parser"]
 
-COMMANDS: tuple[ModuleType, ...] = (flavors, info, validate, predict, serve, sign)
+COMMANDS: tuple[ModuleType, ...] = (flavors, info, validate, predict, serve, sign, gc)
 
 
 def build_parser() -> argparse.ArgumentParser:
