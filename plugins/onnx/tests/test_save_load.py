@@ -15,7 +15,8 @@ from models import iris32, logreg_onnx, onnx_save, two_inputs, wide_data, wide_m
 from onnx import numpy_helper
 
 import flavorkit
-from flavorkit.errors import FlavorkitError, ModelPathError, PluginNotFoundError
+from flavorkit.errors import FlavorkitError, IntegrityError, ModelPathError, PluginNotFoundError
+from flavorkit.integrity import MANIFEST_FILE, write_manifest
 from flavorkit_onnx import EXTERNAL_DATA_FILE, OnnxFlavor
 
 pytestmark = pytest.mark.filterwarnings("ignore::flavorkit_onnx.ProviderUnavailableWarning")
@@ -248,6 +249,7 @@ def _with_location(model_dir: Path, location: str) -> None:
     w1 = next(t for t in stored.graph.initializer if t.name == "w1")
     next(e for e in w1.external_data if e.key == "location").value = location
     file.write_bytes(stored.SerializeToString())
+    write_manifest(model_dir)  # a hostile model ships a manifest that matches its files
 
 
 @pytest.mark.parametrize("location", ["../secret.bin", "/etc/hostname", "link.bin"])
@@ -264,6 +266,9 @@ def test_external_data_outside_the_directory_is_refused(tmp_path: Path, location
 def test_missing_external_data_names_the_file(tmp_path: Path) -> None:
     flavorkit.save_model(wide_mlp(), tmp_path / "m")
     (tmp_path / "m" / EXTERNAL_DATA_FILE).unlink()
+    with pytest.raises(IntegrityError, match=r"model\.onnx\.data is missing; the manifest"):
+        flavorkit.load_native(tmp_path / "m")  # the core's manifest check comes first
+    (tmp_path / "m" / MANIFEST_FILE).unlink()  # a model without one (MLflow's): the plugin's
     with pytest.raises(FlavorkitError, match=r"'w1'.*'model\.onnx\.data', which is missing"):
         flavorkit.load_native(tmp_path / "m")
 

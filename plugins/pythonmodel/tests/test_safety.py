@@ -14,6 +14,8 @@ from pythonmodel_helpers import CODE_MODEL, DATA, models
 
 import flavorkit
 from flavorkit import FlavorkitError, ModelPathError, UntrustedModelError
+from flavorkit.errors import IntegrityError
+from flavorkit.integrity import MANIFEST_FILE
 from flavorkit_pythonmodel import ModelFromCode
 
 X = models.frame()
@@ -149,6 +151,9 @@ def test_artifact_paths_stay_inside(saved: dict[str, Path], path: str, message: 
 
 def test_missing_artifact_is_named(saved: dict[str, Path]) -> None:
     (saved["reference"] / "artifacts" / "weights.json").unlink()
+    with pytest.raises(IntegrityError, match=r"artifacts/weights\.json is missing; the manifest"):
+        flavorkit.load_model(saved["reference"], trust=True)  # the core's manifest check first
+    (saved["reference"] / MANIFEST_FILE).unlink()  # a model without one (MLflow's): the plugin's
     with pytest.raises(FlavorkitError, match=r"artifacts.weights.path.*'artifacts/weights.json'"):
         flavorkit.load_model(saved["reference"], trust=True)
 

@@ -26,7 +26,8 @@ from models import (
 )
 
 import flavorkit
-from flavorkit.errors import FlavorkitError, UntrustedModelError
+from flavorkit.errors import FlavorkitError, IntegrityError, UntrustedModelError
+from flavorkit.integrity import MANIFEST_FILE
 from flavorkit.testing import assert_predictions_equal
 
 TOL = {"rtol": 1e-6, "atol": 1e-7}
@@ -189,6 +190,9 @@ def test_a_class_from_main_needs_model_class(tmp_path: Path) -> None:
 
 def test_a_corrupt_weights_file_is_named(mlp_dir: Path) -> None:
     (mlp_dir / "data" / "model.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(IntegrityError, match=r"data/model\.safetensors is 15 bytes; the manifest"):
+        flavorkit.load_native(mlp_dir, trust=True)  # the core's manifest check comes first
+    (mlp_dir / MANIFEST_FILE).unlink()  # a model without one (MLflow's): the plugin's own error
     with pytest.raises(FlavorkitError, match=r"model\.safetensors: not a readable safetensors"):
         flavorkit.load_native(mlp_dir, trust=True)
 
