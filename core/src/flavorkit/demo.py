@@ -174,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         sig = meta.signature
         if sig is not None and sig.inputs is not None:
             print(f"  inputs     {', '.join(map(repr, sig.inputs.inputs))}")
+            names = sig.inputs.input_names() if not sig.inputs.is_tensor_spec() else []
+            if names and all(isinstance(n, str) for n in names):
+                # the header a CSV for `flavorkit predict` needs: exactly the model's columns
+                print(f"  csv header {','.join(map(str, names))}")
+                print(f"  try        flavorkit predict -m {path} -i rows.csv")
         if sig is not None and sig.outputs is not None:
             print(f"  outputs    {', '.join(map(repr, sig.outputs.inputs))}")
         reqs = (path / "requirements.txt").read_text().splitlines()
