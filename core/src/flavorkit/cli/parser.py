@@ -13,11 +13,21 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from flavorkit.cli import flavors, gc, info, predict, serve, sign, validate
+from flavorkit.cli import dockerfile, env, flavors, gc, info, predict, serve, sign, validate
 
 __all__ = ["COMMANDS", "build_parser"]
 
-COMMANDS: tuple[ModuleType, ...] = (flavors, info, validate, predict, serve, sign, gc)
+COMMANDS: tuple[ModuleType, ...] = (
+    flavors,
+    info,
+    validate,
+    predict,
+    serve,
+    env,
+    dockerfile,
+    sign,
+    gc,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from flavorkit.cli.env import add_env_manager_argument, load_argv, run_in_environment
 from flavorkit.cli.loading import MODEL_HELP, add_load_arguments
 from flavorkit.cli.predict_checks import (
     INPUT_TYPES,
@@ -87,10 +88,13 @@ def register(sub: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     add_load_arguments(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_env_manager_argument(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.env_manager != "local":
+        return run_in_environment(args, _argv(args))
     request = check_predict_request(args)  # before the model: a bad argument fails in no time
     if request.output is not None and request.output.suffix.lower() in STREAMED_OUTPUTS:
         return _run_streamed(args, request)
@@ -301,3 +305,23 @@ def _as_frame(predictions: Any, pd: Any) -> Any:
                     columns[f"{name}_{j}"] = arr[:, j]
         return pd.DataFrame(columns)
     return pd.DataFrame({"prediction": list(predictions)})
+
+
+def _argv(args: argparse.Namespace) -> list[str]:
+    """This ``predict`` command again, for the model's environment (``--env-manager`` left out)."""
+    inputs = [i if any(c in i for c in "*?[") else str(Path(i).absolute()) for i in args.input]
+    out = args.output if args.output == "-" else str(Path(args.output).absolute())
+    argv = ["predict", "-m", args.model, "-i", *inputs, "-o", out]
+    if args.params:
+        argv += ["--params", args.params]
+    if args.batch_size is not None:
+        argv += ["--batch-size", str(args.batch_size)]
+    if args.keep_columns:
+        argv += ["--keep-columns", *args.keep_columns]
+    argv += ["--on-error", args.on_error]
+    if args.errors_file:
+        argv += ["--errors-file", str(Path(args.errors_file).absolute())]
+    for flag in ("quiet", "no_progress"):
+        if getattr(args, flag):
+            argv.append("--" + flag.replace("_", "-"))
+    return argv + load_argv(args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from flavorkit.cli.env import add_env_manager_argument, load_argv, run_in_environment
 from flavorkit.cli.loading import MODEL_HELP, add_load_arguments, load_options
 
 __all__ = ["register"]
@@ -69,12 +70,16 @@ def register(sub: Any) -> None:
         "client sees no added latency)",
     )
     add_load_arguments(p)
+    add_env_manager_argument(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from flavorkit.serve.config import ServeConfig, parse_size
     from flavorkit.serve.server import serve
+
+    if args.env_manager != "local":
+        return run_in_environment(args, _argv(args))
 
     config = ServeConfig(
         model=args.model,
@@ -92,3 +97,17 @@ def run(args: argparse.Namespace) -> int:
         max_batch_delay_ms=args.max_batch_delay_ms,
     )
     return serve(config)
+
+
+def _argv(args: argparse.Namespace) -> list[str]:
+    """This ``serve`` command again, for the model's environment (``--env-manager`` left out)."""
+    argv = ["serve", args.model, "--host", args.host, "--port", str(args.port)]
+    argv += ["--workers", str(args.workers), "--max-body-size", str(args.max_body_size)]
+    argv += ["--timeout", str(args.timeout), "--max-batch-size", str(args.max_batch_size)]
+    argv += ["--max-batch-delay-ms", str(args.max_batch_delay_ms)]
+    argv.append("--batching" if args.batching else "--no-batching")
+    if args.model_name:
+        argv += ["--model-name", args.model_name]
+    if args.no_access_log:
+        argv.append("--no-access-log")
+    return argv + load_argv(args)
