@@ -18,6 +18,8 @@ __all__ = [
     "ModelPathError",
     "PluginError",
     "PluginNotFoundError",
+    "RecipeError",
+    "RecipeStepError",
     "UntrustedModelError",
     "install_hint",
     "MLmodelError",
@@ -230,3 +232,26 @@ class BatchScoringError(FlavorkitError, ValueError):
         if rows is not None:
             where += f"rows {rows[0]:,}-{rows[1]:,}: "
         super().__init__(where + message)
+
+
+class RecipeError(FlavorkitError, ValueError):
+    """A recipe's configuration, profile, data or ``steps/`` code is unusable.
+
+    The message names the file, key or function at fault and what to do about it.
+    """
+
+    error_code = "INVALID_PARAMETER_VALUE"
+
+
+class RecipeStepError(FlavorkitError):
+    """A recipe step failed: its own code raised, or it refused its input.
+
+    ``step`` is the step's name and ``traceback_text`` the user's traceback, so the command line
+    can print one line while the API keeps the whole story. Nothing downstream ran and no cache
+    entry was written.
+    """
+
+    def __init__(self, step: str, message: str, *, traceback_text: str = ""):
+        self.step = step
+        self.traceback_text = traceback_text
+        super().__init__(f"step {step!r} failed: {message}")
