@@ -13,7 +13,18 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from flavorkit.cli import dockerfile, env, flavors, gc, info, predict, serve, sign, validate
+from flavorkit.cli import (
+    dockerfile,
+    env,
+    flavors,
+    gc,
+    info,
+    predict,
+    recipes,
+    serve,
+    sign,
+    validate,
+)
 
 __all__ = ["COMMANDS", "build_parser"]
 
@@ -27,6 +38,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     dockerfile,
     sign,
     gc,
+    recipes,
 )
 
 

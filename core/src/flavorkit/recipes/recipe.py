@@ -41,7 +41,7 @@ class Recipe:
         self.root = find_recipe_root(root)
         self.profile = profile
         self._cache_dir = cache_dir
-        self.echo = echo or print
+        self.echo = echo if echo is not None else print
         self.config  # noqa: B018 - fail early on a bad profile or recipe type
         self.cache = StepCache.for_root(self.root, cache_dir)
 

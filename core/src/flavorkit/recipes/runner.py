@@ -204,7 +204,8 @@ class Runner:
                 message = str(e)
             else:
                 message = f"{type(e).__name__}: {e}"
-            raise RecipeStepError(name, message, traceback_text=tb) from e
+            user_tb = _user_traceback(e, self.config.root) or tb
+            raise RecipeStepError(name, message, traceback_text=user_tb) from e
         self.cache.set_current(name, self.config.profile, key)
         self.cache.write_state(
             name, {"status": "SUCCEEDED", "finished": time.time(), "key": key, "seconds": seconds}
@@ -233,6 +234,27 @@ class Runner:
         failed = self.cache.step_dir(step.name) / "failed"
         failed.mkdir(parents=True, exist_ok=True)
         card.save(failed)
+
+
+def _user_traceback(error: BaseException, root: Path) -> str:
+    """The frames of ``error``'s traceback that are in the recipe's own files, and the error."""
+    frames = [
+        f for f in traceback.extract_tb(error.__traceback__) if _inside(Path(f.filename), root)
+    ]
+    if not frames:
+        return ""
+    lines = ["Traceback (the recipe's own code, most recent call last):\n"]
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(error), error)
+    return "".join(lines)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _version(dist: str) -> str:
