@@ -160,7 +160,7 @@ class EvaluateStep(Step):
                     metrics["validation"].get(name),
                     metrics["test"].get(name),
                     gate["threshold"] if gate else None,
-                    ("✅ pass" if gate["passed"] else "❌ fail") if gate else "",
+                    ("PASS" if gate["passed"] else "FAIL") if gate else "",
                 ]
             )
         ctx.card.kv("Model validation", {"status": status, "criteria": len(results)})

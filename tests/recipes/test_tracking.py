@@ -1,0 +1,85 @@
+"""MLflow tracking and registration against the real local sqlite store under the recipe root."""
+
+from __future__ import annotations
+
+import pytest
+from mlflow import MlflowClient
+
+import flavorkit
+from flavorkit.errors import RecipeStepError
+from flavorkit.recipes import Recipe
+
+
+def client_for(root) -> MlflowClient:
+    uri = f"sqlite:///{root / 'metadata' / 'mlflow' / 'mlruns.db'}"
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def test_run_logs_params_metrics_cards_model_and_snapshot(built_regression):
+    recipe = Recipe("local", root=built_regression)
+    run = recipe.get_artifact("run")
+    assert run.data.params["alpha"] == "1.0"
+    metrics = run.data.metrics
+    for prefix in ("training", "val", "test"):
+        assert f"{prefix}_root_mean_squared_error" in metrics
+        assert f"{prefix}_weighted_mean_squared_error" in metrics
+    assert run.data.tags["mlflow.source.type"] == "RECIPE"
+    assert run.data.tags["model_validation_status"] in ("VALIDATED", "REJECTED")
+    client = client_for(built_regression)
+    names = {f.path for f in client.list_artifacts(run.info.run_id)}
+    assert {"model", "train", "evaluate", "recipe_snapshot"} <= names
+    model_files = {f.path for f in client.list_artifacts(run.info.run_id, "model")}
+    assert {"model/MLmodel", "model/input_example.json", "model/requirements.txt"} <= model_files
+    snapshot = {f.path for f in client.list_artifacts(run.info.run_id, "recipe_snapshot/steps")}
+    assert "recipe_snapshot/steps/train.py" in snapshot
+    assert client.get_experiment(run.info.experiment_id).name == "diabetes-regression"
+
+
+def test_registered_version_loads_as_a_flavorkit_sklearn_model(built_regression):
+    recipe = Recipe("local", root=built_regression)
+    version = recipe.get_artifact("registered_model_version")
+    assert version.name == "diabetes-regressor" and version.status == "READY"
+    local = version.source.removeprefix("file://")
+    model = flavorkit.load_model(local, trust=True)
+    assert model.metadata.flavors.keys() >= {"sklearn", "python_function"}
+    assert model.metadata.flavors["sklearn"]["serialization_format"] == "skops"
+    assert model.metadata.signature is not None
+    data = recipe.get_artifact("test_data").drop(columns=["progression"])
+    assert len(model.predict(data.head(7))) == 7
+    native = flavorkit.load_native(local, trust=True)
+    assert [name for name, _ in native.steps] == ["transformer", "estimator"]
+
+
+def test_a_rejected_model_is_never_registered(regression_copy):
+    recipe_yaml = regression_copy / "recipe.yaml"
+    text = recipe_yaml.read_text().replace("threshold: 80", "threshold: 1")
+    text = text.replace("allow_non_validated_model: false", "allow_non_validated_model: true")
+    recipe_yaml.write_text(text)
+    recipe = Recipe("local", root=regression_copy, echo=lambda _: None)
+    with pytest.raises(RecipeStepError) as e:
+        recipe.run()
+    assert e.value.step == "register"
+    assert "REJECTED" in str(e.value) and "root_mean_squared_error" in str(e.value)
+    status = recipe.cache.current("evaluate", "local").outputs / "model_validation_status"
+    assert status.read_text() == "REJECTED"
+    versions = client_for(regression_copy).search_model_versions("name='diabetes-regressor'")
+    assert len(versions) == 1  # only the one the built project registered
+
+
+def test_unknown_status_registers_only_when_allowed(regression_copy):
+    recipe_yaml = regression_copy / "recipe.yaml"
+    text = recipe_yaml.read_text()
+    start = text.index("    validation_criteria:")
+    end = text.index("  register:")
+    recipe_yaml.write_text(text[:start] + text[end:])
+    recipe = Recipe("local", root=regression_copy, echo=lambda _: None)
+    with pytest.raises(RecipeStepError, match="UNKNOWN.*allow_non_validated_model: true"):
+        recipe.run()
+    recipe_yaml.write_text(
+        recipe_yaml.read_text().replace(
+            "allow_non_validated_model: false", "allow_non_validated_model: true"
+        )
+    )
+    recipe.run()
+    version = recipe.get_artifact("registered_model_version")
+    assert version.version == 2  # 1 is the built project's
