@@ -230,7 +230,7 @@ RECIPES_TRACKING = ("mlflow-skinny", "sqlalchemy", "alembic")
 
 @nox.session
 def recipes(session: nox.Session) -> None:
-    """flavorkit.recipes end to end: real scikit-learn, a local sqlite MLflow store, Chromium cards."""
+    """flavorkit.recipes end to end: real scikit-learn, a sqlite MLflow store, Chromium cards."""
     _ensure_chromium(session)
     session.install(
         *CONSTRAINTS, "./core[recipes]", "./plugins/sklearn", *RECIPES_TRACKING, "pytest>=8"

@@ -134,7 +134,10 @@ def test_a_step_killed_mid_way_leaves_nothing_trusted(fresh_regression, lines, t
             'using: custom\n  loader_method: load\n  location: "./data/diabetes.parquet"',
         )
     )
-    code = f"from flavorkit.recipes import Recipe; Recipe('local', root={str(fresh_regression)!r}).run('ingest')"
+    code = (
+        "from flavorkit.recipes import Recipe; "
+        f"Recipe('local', root={str(fresh_regression)!r}).run('ingest')"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "HANG": "1"})
     deadline = time.monotonic() + 120
     while not marker.exists():

@@ -80,7 +80,7 @@ def test_unknown_recipe_type_lists_installed_ones(tmp_path):
 
 
 def test_no_recipe_yaml_says_where_it_looked(tmp_path):
-    with pytest.raises(RecipeError, match="no recipe.yaml in"):
+    with pytest.raises(RecipeError, match=r"no recipe\.yaml in"):
         Recipe("local", root=tmp_path)
 
 
@@ -131,5 +131,5 @@ def test_missing_steps_function_names_file_and_function(fresh_regression):
 def test_spark_only_sources_say_what_to_do(fresh_regression):
     edit(fresh_regression, "using: parquet\n  location: \"./data/diabetes.parquet\"",
          "using: delta\n  location: \"./data/table\"", "profiles/local.yaml")  # fmt: skip
-    with pytest.raises(RecipeError, match="'delta' needs a Spark session.*using: parquet"):
+    with pytest.raises(RecipeError, match=r"'delta' needs a Spark session.*using: parquet"):
         Recipe("local", root=fresh_regression).run()

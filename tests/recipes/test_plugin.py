@@ -15,7 +15,7 @@ import pytest
 from flavorkit.recipes import Recipe
 from flavorkit.recipes import types as recipe_types
 
-PLUGIN = '''
+PLUGIN = """
 from flavorkit.recipes import RecipeType, Step, Artifact
 
 
@@ -47,7 +47,7 @@ class CountingRecipe(RecipeType):
     artifacts = {
         "total": Artifact("total", lambda out, config: int((out / "total.txt").read_text())),
     }
-'''
+"""
 
 
 @pytest.fixture
@@ -87,10 +87,12 @@ def test_a_third_party_type_runs_and_caches(counting_plugin, tmp_path, lines):
     assert recipe.run().ran == ["total"]
     assert "config changed (factor)" in lines.of("total")
     assert recipe.get_artifact("total") == 18
-    (root / "steps" / "make.py").write_text(textwrap.dedent("""
+    (root / "steps" / "make.py").write_text(
+        textwrap.dedent("""
         def numbers():
             return [1, 2, 3, 4]
-    """))
+    """)
+    )
     lines.clear()
     assert recipe.run().ran == ["make", "total"]
     assert lines.of("make").endswith("steps/make.py changed")

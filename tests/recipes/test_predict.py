@@ -35,7 +35,8 @@ def test_model_uri_wins_over_the_registered_version(regression_copy, lines):
     recipe_yaml = regression_copy / "recipe.yaml"
     recipe_yaml.write_text(
         recipe_yaml.read_text().replace(
-            "    result_type: double", f"    result_type: float\n    model_uri: {model_dir / 'model'}"
+            "    result_type: double",
+            f"    result_type: float\n    model_uri: {model_dir / 'model'}",
         )
     )
     recipe = Recipe("local", root=regression_copy, echo=lines)

@@ -73,7 +73,7 @@ def test_unknown_status_registers_only_when_allowed(regression_copy):
     end = text.index("  register:")
     recipe_yaml.write_text(text[:start] + text[end:])
     recipe = Recipe("local", root=regression_copy, echo=lambda _: None)
-    with pytest.raises(RecipeStepError, match="UNKNOWN.*allow_non_validated_model: true"):
+    with pytest.raises(RecipeStepError, match=r"UNKNOWN.*allow_non_validated_model: true"):
         recipe.run()
     recipe_yaml.write_text(
         recipe_yaml.read_text().replace(

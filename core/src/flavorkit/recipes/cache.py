@@ -14,7 +14,7 @@ Layout under the cache directory (``<root>/.flavorkit-recipe`` by default)::
     steps/<step>/<key>/card.html|json  its step card
     steps/<step>/current-<profile>.json  the key last used under a profile
     state/<step>.json                  the last execution's status (and traceback if it failed)
-    file-digests.json                  (relative path, size, mtime) -> digest, so data is hashed once
+    file-digests.json                  (path, size, mtime) -> digest, so data is hashed once
 
 An entry becomes visible by renaming a finished temporary directory to its key, so a step that
 fails or is killed half way leaves nothing a later run trusts. Nothing in here is keyed by an
@@ -23,6 +23,7 @@ absolute path: a moved or copied recipe keeps its cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -158,10 +159,8 @@ class StepCache:
         base = self.step_dir(step)
         keep: set[str] = set()
         for pointer in base.glob("current-*.json"):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 keep.add(str(json.loads(pointer.read_text("utf-8")).get("key")))
-            except (OSError, ValueError):
-                pass
         entries = []
         for path in base.iterdir():
             if path.name.startswith(".tmp-"):

@@ -94,7 +94,7 @@ class Card:
             autoescape=select_autoescape(["html", "j2"]),
         )
         env.filters["cell"] = _cell
-        return env.get_template("card.html.j2").render(card=self)
+        return str(env.get_template("card.html.j2").render(card=self))
 
     def save(self, directory: Path) -> tuple[Path, Path]:
         """Write ``card.html`` and ``card.json`` into ``directory`` (each atomically)."""

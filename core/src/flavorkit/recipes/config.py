@@ -94,7 +94,7 @@ def find_recipe_root(start: str | os.PathLike[str] = ".") -> Path:
 
 
 def default_profile() -> str:
-    """The profile named by the environment, else ``local`` (MLflow's default outside Databricks)."""
+    """The profile named by the environment, else ``local`` (MLflow's default off Databricks)."""
     return os.environ.get(PROFILE_ENV) or os.environ.get(MLFLOW_PROFILE_ENV) or "local"
 
 
@@ -145,7 +145,7 @@ def _render(path: Path, context: Mapping[str, Any], profile_file: Path) -> str:
     except OSError as e:
         raise RecipeError(f"{path}: cannot be read: {e.strerror or e}") from None
     try:
-        return env.from_string(text).render(**context)
+        return str(env.from_string(text).render(**context))
     except jinja2.UndefinedError as e:
         name = _undefined_name(str(e))
         raise RecipeError(

@@ -8,6 +8,7 @@ MLflow computed these through ``mlflow.evaluate``; here they come straight from 
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ class MetricDef:
 
 
 def task_of(config: RecipeConfig, family: str) -> str:
-    """``regression``, or ``classification/binary`` when ``positive_class`` is set, else multiclass."""
+    """Regression, ``classification/binary`` when ``positive_class`` is set, else multiclass."""
     if family == REGRESSION:
         return REGRESSION
     return BINARY if config.data.get("positive_class") is not None else MULTICLASS
@@ -171,12 +172,10 @@ def compute_metrics(
             accuracy_score=m.accuracy_score(y_true, y_pred),
         )
         if proba is not None:
-            try:
+            with contextlib.suppress(ValueError):  # a split without every class: no AUC
                 out["roc_auc"] = m.roc_auc_score(
                     y_true, proba, multi_class="ovr", average="weighted", labels=list(classes)
                 )
-            except ValueError:
-                pass  # a split without every class: AUC is undefined
             out["log_loss"] = m.log_loss(y_true, proba, labels=list(classes))
     out = {k: float(v) for k, v in out.items()}
     if custom:

@@ -72,7 +72,7 @@ class Recipe:
         self.cache.clean(rtype.downstream(step))
 
     def get_artifact(self, name: str) -> Any:
-        """An artifact by MLflow's name (``model``, ``training_data``...), or None if not produced."""
+        """An artifact by MLflow's name (``model``, ``test_data``...); None if not produced."""
         config = self.config
         rtype = self._type(config)
         artifact = rtype.artifacts.get(name)
@@ -86,7 +86,7 @@ class Recipe:
         return artifact.load(entry.outputs, config)
 
     def status(self) -> list[dict[str, Any]]:
-        """Each step's state: SUCCEEDED/FAILED/RUNNING/NOT RUN, whether it is up to date, its card."""
+        """Each step's state (SUCCEEDED/FAILED/RUNNING/NOT RUN), freshness and card."""
         config = self.config
         rtype = self._type(config)
         runner = Runner(config, rtype, self.cache, lambda _: None)
@@ -146,8 +146,8 @@ class Recipe:
                 from IPython.display import HTML, display  # type: ignore[import-not-found]
 
                 display(HTML(path.read_text("utf-8")))
-            except Exception:  # not a notebook after all
-                pass
+            except Exception:  # not a notebook after all: the path is the answer
+                return path
         return path
 
     def _write_dag(self, rows: list[dict[str, Any]]) -> Path:
@@ -156,7 +156,9 @@ class Recipe:
         items = []
         for row in rows:
             step = rtype.steps[row["step"]]
-            state = row["status"] + ("" if row["up_to_date"] or row["status"] != "SUCCEEDED" else " (stale)")
+            state = row["status"] + (
+                "" if row["up_to_date"] or row["status"] != "SUCCEEDED" else " (stale)"
+            )
             link = (
                 f'<a href="{html.escape(Path(row["card"]).as_uri())}">card</a>'
                 if row["card"]

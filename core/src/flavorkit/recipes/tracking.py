@@ -127,7 +127,9 @@ def client_from_config(config: RecipeConfig) -> Any:
     return client_for(settings_for(config))
 
 
-def register_model(config: RecipeConfig, run_id: str, artifact_path: str = "model") -> dict[str, Any]:
+def register_model(
+    config: RecipeConfig, run_id: str, artifact_path: str = "model"
+) -> dict[str, Any]:
     """Register the run's model under ``model_registry.model_name``; the version as a dict."""
     name = config.section("model_registry").get("model_name")
     if not name:

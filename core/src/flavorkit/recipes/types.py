@@ -95,7 +95,7 @@ class Step:
         return config.step(self.name)
 
     def validate(self, config: RecipeConfig) -> None:
-        """Raise :class:`~flavorkit.errors.RecipeError` for bad configuration, before any step runs."""
+        """Raise :class:`~flavorkit.errors.RecipeError` for bad configuration (before any run)."""
 
     def code(self, config: RecipeConfig) -> list[str]:
         """The ``steps/*.py`` files (names like ``train.py``) whose source joins the key.
@@ -221,8 +221,6 @@ def _load_class(name: str) -> type[RecipeType]:
 def load_recipe_type(name: str) -> RecipeType:
     """A fresh instance of the recipe type registered as ``name``."""
     cls = _load_class(name)
-    obj = cls()
-    if not obj.name:
-        obj.name = name
-    return obj
-
+    if not cls.name:  # the entry-point name is the type's name unless it sets one
+        cls.name = name
+    return cls()

@@ -9,6 +9,7 @@ imports, transitively (found by reading the source's ``import`` statements, with
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import sys
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ __all__ = ["code_dependencies", "function_name", "user_code_path", "user_functio
 
 
 def function_name(file: str, value: str) -> str:
-    """``fn`` from ``fn``, ``steps.train.fn`` or ``steps/train.py::fn`` (MLflow accepted the forms)."""
+    """``fn`` from ``fn``, ``steps.train.fn`` or ``steps/train.py::fn`` (MLflow took all three)."""
     text = value.strip()
     if "::" in text:
         text = text.rsplit("::", 1)[1]
@@ -43,19 +44,16 @@ def user_code_path(root: Path) -> Iterator[None]:
     for name in list(sys.modules):
         module = sys.modules[name]
         file = getattr(module, "__file__", None)
-        if name == "steps" or name.startswith("steps."):
-            del sys.modules[name]
-        elif file and _recipe_module(Path(file), root):
+        ours = file and _recipe_module(Path(file), root)
+        if name == "steps" or name.startswith("steps.") or ours:
             del sys.modules[name]
     sys.path.insert(0, root_text)
     importlib.invalidate_caches()
     try:
         yield
     finally:
-        try:
+        with contextlib.suppress(ValueError):
             sys.path.remove(root_text)
-        except ValueError:
-            pass
 
 
 def _recipe_module(file: Path, root: Path) -> bool:
@@ -73,9 +71,7 @@ def user_function(root: Path, file: str, value: str) -> Callable[..., Any]:
         try:
             module = importlib.import_module(f"steps.{file}")
         except Exception as e:
-            raise RecipeError(
-                f"{path}: importing it failed: {type(e).__name__}: {e}"
-            ) from e
+            raise RecipeError(f"{path}: importing it failed: {type(e).__name__}: {e}") from e
     fn = getattr(module, name, None)
     if not callable(fn):
         defined = sorted(

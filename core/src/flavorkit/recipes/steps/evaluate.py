@@ -182,7 +182,9 @@ class EvaluateStep(Step):
             residual = y_arr - p_arr
             ctx.card.plot(
                 "Residuals (test)",
-                plots.scatter_svg(p_arr, residual, "residuals", "predicted", "true - predicted", zero=True),
+                plots.scatter_svg(
+                    p_arr, residual, "residuals", "predicted", "true - predicted", zero=True
+                ),
             )
             ctx.card.plot(
                 "Predicted vs true (test)",
@@ -244,4 +246,6 @@ class EvaluateStep(Step):
                 table = features.iloc[worst].copy()
             table.insert(1, "prediction", np.asarray(pred)[worst])
             table.insert(2, target, np.asarray(y)[worst])
-        ctx.card.dataframe(f"The {WORST} worst predictions (test)", pd.DataFrame(table), max_rows=WORST)
+        ctx.card.dataframe(
+            f"The {WORST} worst predictions (test)", pd.DataFrame(table), max_rows=WORST
+        )

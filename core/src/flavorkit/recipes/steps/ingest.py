@@ -46,7 +46,9 @@ class IngestStep(Step):
         key = f"{config.root / 'recipe.yaml'}: key 'steps.{self.name}"
         using = conf.get("using")
         if not using:
-            raise RecipeError(f"{key}.using' is required (parquet, csv, or custom with loader_method)")
+            raise RecipeError(
+                f"{key}.using' is required (parquet, csv, or custom with loader_method)"
+            )
         if using in SPARK_ONLY:
             raise RecipeError(
                 f"{key}.using': {using!r} needs a Spark session and Delta Lake, which flavorkit "

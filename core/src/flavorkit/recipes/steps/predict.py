@@ -72,7 +72,8 @@ class PredictStep(Step):
         rtype = str(conf.get("result_type", "double")).lower()
         if rtype not in RESULT_TYPES:
             raise RecipeError(
-                f"key 'steps.predict.result_type': {rtype!r} is not one of {', '.join(RESULT_TYPES)}"
+                f"key 'steps.predict.result_type': {rtype!r} is not one of "
+                f"{', '.join(RESULT_TYPES)}"
             )
         mode = conf.get("save_mode", "overwrite")
         if mode not in ("overwrite", *REFUSING_MODES):

@@ -37,7 +37,8 @@ class RegisterStep(Step):
         allow = config.step(self.name).get("allow_non_validated_model", False)
         if not isinstance(allow, bool):
             raise RecipeError(
-                f"key 'steps.register.allow_non_validated_model' must be true or false, got {allow!r}"
+                "key 'steps.register.allow_non_validated_model' must be true or false, "
+                f"got {allow!r}"
             )
 
     def run(self, ctx: StepContext) -> None:

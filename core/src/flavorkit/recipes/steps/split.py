@@ -13,7 +13,6 @@ The same data always splits the same way, wherever and whenever it runs.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 from flavorkit.errors import RecipeError
@@ -32,11 +31,7 @@ FUNCTION_KEYS = ("split_method", "post_split_filter_method", "post_split_method"
 
 def split_ratios(config: RecipeConfig) -> list[float]:
     ratios = config.step("split").get("split_ratios", DEFAULT_RATIOS)
-    ok = (
-        isinstance(ratios, list)
-        and len(ratios) == 3
-        and all(isinstance(r, numbers.Real) and not isinstance(r, bool) and r > 0 for r in ratios)
-    )
+    ok = isinstance(ratios, list) and len(ratios) == 3 and all(_positive_number(r) for r in ratios)
     if not ok:
         raise RecipeError(
             f"{config.root / 'recipe.yaml'}: key 'steps.split.split_ratios' must be three "
@@ -44,6 +39,10 @@ def split_ratios(config: RecipeConfig) -> list[float]:
         )
     total = float(sum(ratios))
     return [float(r) / total for r in ratios]
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
 class SplitStep(Step):

@@ -137,7 +137,9 @@ class TrainStep(Step):
         best: dict[str, Any] = {}
         tuning = conf.get("tuning") or {}
         if tuning.get("enabled"):
-            best, trials = self._tune(ctx, task, make, params, tuning, xt_train, y_train, xt_val, y_val)
+            best, trials = self._tune(
+                ctx, task, make, params, tuning, xt_train, y_train, xt_val, y_val
+            )
             params.update(best)
         estimator = _make_estimator(make, params, conf["estimator_method"])
         # arrays, not frames: inside the pipeline the estimator sees the transformer's arrays
@@ -203,7 +205,9 @@ class TrainStep(Step):
         client.log_artifacts(run_id, str(model_dir), MODEL_DIR)
         root = ctx.root
         snapshot = [root / "recipe.yaml", root / "requirements.txt"]
-        snapshot += sorted((root / "profiles").glob("*.yaml")) + sorted((root / "steps").glob("*.py"))
+        snapshot += sorted((root / "profiles").glob("*.yaml")) + sorted(
+            (root / "steps").glob("*.py")
+        )
         for path in snapshot:
             if path.is_file():
                 sub = path.parent.relative_to(root).as_posix()
@@ -290,12 +294,16 @@ class TrainStep(Step):
             order = np.argsort(-np.abs(weights))[:25]
             cols = [str(xt_train.columns[i]) for i in order]
             vals = [float(weights[i]) for i in order]
-            ctx.card.table(label, ["feature", "value"], [[c, v] for c, v in zip(cols, vals, strict=True)])
+            ctx.card.table(
+                label, ["feature", "value"], [[c, v] for c, v in zip(cols, vals, strict=True)]
+            )
             ctx.card.plot(label, bar_svg(cols, vals, label))
         if trials:
             columns = list(trials[0])
             ctx.card.table("Tuning trials", columns, [[t.get(c) for c in columns] for t in trials])
-        ctx.card.kv("Estimator parameters", {k: str(v) for k, v in params.items()} or {"(defaults)": ""})
+        ctx.card.kv(
+            "Estimator parameters", {k: str(v) for k, v in params.items()} or {"(defaults)": ""}
+        )
         ctx.card.pre("Model architecture", repr(model))
         ctx.card.kv("MLflow run", {"run_id": run_id, "task": task})
 
@@ -340,13 +348,12 @@ def _suggest(trial: Any, name: str, spec: Mapping[str, Any]) -> Any:
         low = int(spec.get("low", 0))
         high = int(spec.get("high", spec.get("upper", low + 1))) - 1  # hyperopt: high exclusive
         return trial.suggest_int(name, low, max(low, high))
-    low, high = float(spec["low"]), float(spec["high"])
+    lo, hi = float(spec["low"]), float(spec["high"])
     if dist in ("loguniform", "qloguniform"):
         # hyperopt's loguniform takes log-space bounds
-        low, high = math.exp(low), math.exp(high)
         q = spec.get("q")
-        value = trial.suggest_float(name, low, high, log=True)
+        value = trial.suggest_float(name, math.exp(lo), math.exp(hi), log=True)
         return round(value / float(q)) * float(q) if q else value
     if dist == "quniform":
-        return trial.suggest_float(name, low, high, step=float(spec["q"]))
-    return trial.suggest_float(name, low, high)
+        return trial.suggest_float(name, lo, hi, step=float(spec["q"]))
+    return trial.suggest_float(name, lo, hi)

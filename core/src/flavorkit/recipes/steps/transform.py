@@ -8,6 +8,7 @@ parquet with the transformer's output feature names.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +105,8 @@ class TransformStep(Step):
                 f"steps/transform.py: {method} returned {type(transformer).__name__}, which has "
                 "no fit/transform: return an unfitted scikit-learn transformer"
             )
-        try:
+        with contextlib.suppress(TypeError):  # not clonable: use it as returned
             transformer = clone(transformer)  # unfitted, as MLflow required
-        except TypeError:
-            pass
         x_train, y_train = features_and_target(train, target)
         transformer.fit(x_train, y_train)
         t_train = transformed_frame(transformer, x_train)
