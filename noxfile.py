@@ -224,17 +224,11 @@ def bench_spark(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_spark.py", *session.posargs)
 
 
-# Until flavorkit[mlflow] (the tracking extra) is on main, the tracking client is named here.
-RECIPES_TRACKING = ("mlflow-skinny", "sqlalchemy", "alembic")
-
-
 @nox.session
 def recipes(session: nox.Session) -> None:
     """flavorkit.recipes end to end: real scikit-learn, a sqlite MLflow store, Chromium cards."""
     _ensure_chromium(session)
-    session.install(
-        *CONSTRAINTS, "./core[recipes]", "./plugins/sklearn", *RECIPES_TRACKING, "pytest>=8"
-    )
+    session.install(*CONSTRAINTS, "./core[recipes]", "./plugins/sklearn", "pytest>=8")
     session.env["FLAVORKIT_STRICT_PLUGINS"] = "1"
     session.run("pytest", "tests/recipes", *session.posargs)
 

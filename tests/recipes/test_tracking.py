@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from mlflow import MlflowClient
 
 import flavorkit
+import flavorkit.api
 from flavorkit.errors import RecipeStepError
 from flavorkit.recipes import Recipe
 
@@ -27,19 +30,26 @@ def test_run_logs_params_metrics_cards_model_and_snapshot(built_regression):
     assert run.data.tags["model_validation_status"] in ("VALIDATED", "REJECTED")
     client = client_for(built_regression)
     names = {f.path for f in client.list_artifacts(run.info.run_id)}
-    assert {"model", "train", "evaluate", "recipe_snapshot"} <= names
-    model_files = {f.path for f in client.list_artifacts(run.info.run_id, "model")}
-    assert {"model/MLmodel", "model/input_example.json", "model/requirements.txt"} <= model_files
+    assert {"train", "evaluate", "recipe_snapshot"} <= names
+    # the model is an MLflow 3 logged model, an output of the run (flavorkit.log_model)
+    logged = json.loads(
+        (recipe.cache.current("train", "local").outputs / "logged_model.json").read_text()
+    )
+    model = client.get_logged_model(logged["model_id"])
+    assert model.source_run_id == run.info.run_id and str(model.status) in ("READY", "3")
     snapshot = {f.path for f in client.list_artifacts(run.info.run_id, "recipe_snapshot/steps")}
     assert "recipe_snapshot/steps/train.py" in snapshot
     assert client.get_experiment(run.info.experiment_id).name == "diabetes-regression"
 
 
-def test_registered_version_loads_as_a_flavorkit_sklearn_model(built_regression):
+def test_registered_version_loads_as_a_flavorkit_sklearn_model(built_regression, monkeypatch):
     recipe = Recipe("local", root=built_regression)
     version = recipe.get_artifact("registered_model_version")
     assert version.name == "diabetes-regressor" and version.status == "READY"
-    local = version.source.removeprefix("file://")
+    uri = f"sqlite:///{built_regression / 'metadata' / 'mlflow' / 'mlruns.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("FLAVORKIT_CACHE_DIR", str(built_regression.parent / "downloads"))
+    local = flavorkit.api.resolve_model_path("models:/diabetes-regressor/1")
     model = flavorkit.load_model(local, trust=True)
     assert model.metadata.flavors.keys() >= {"sklearn", "python_function"}
     assert model.metadata.flavors["sklearn"]["serialization_format"] == "skops"

@@ -1,18 +1,22 @@
-"""MLflow tracking and registration for recipe runs, through MLflow's own client.
+"""MLflow tracking and registration for recipe runs: MLflow's client and flavorkit.log_model.
 
 Defaults are MLflow Recipes': a sqlite store at ``<root>/metadata/mlflow/mlruns.db`` and artifacts
 under ``<root>/metadata/mlflow/mlartifacts``; ``experiment.tracking_uri`` in a profile points at a
 server instead. Relative sqlite paths and artifact locations are resolved against the recipe root
 (as MLflow did), at use time, so they never enter a cache key as absolute paths.
 
-Everything goes through an explicit :class:`mlflow.MlflowClient` (no global active run), so a
-recipe run does not disturb a caller's own MLflow state.
+Runs, metrics and artifacts go through an explicit :class:`mlflow.MlflowClient`. The model is
+logged by :func:`flavorkit.tracking.log_model` (an MLflow 3 logged model linked to the run) and
+loaded back through :mod:`flavorkit.locations`; both read MLflow's configured URIs, so
+:func:`mlflow_uris` sets them for the duration of the call and restores the caller's after.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,58 +131,79 @@ def client_from_config(config: RecipeConfig) -> Any:
     return client_for(settings_for(config))
 
 
-def register_model(
-    config: RecipeConfig, run_id: str, artifact_path: str = "model"
+@contextmanager
+def mlflow_uris(config: RecipeConfig) -> Iterator[TrackingSettings]:
+    """MLflow's tracking and registry URIs set to the recipe's, the caller's restored after."""
+    import mlflow
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    settings = settings_for(config)
+    saved = (
+        getattr(tracking_utils, "_tracking_uri", None),
+        getattr(registry_utils, "_registry_uri", None),
+        {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")},
+    )
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    mlflow.set_registry_uri(settings.registry_uri)
+    try:
+        yield settings
+    finally:
+        tracking_utils._tracking_uri = saved[0]
+        registry_utils._registry_uri = saved[1]
+        for key, value in saved[2].items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def log_recipe_model(
+    config: RecipeConfig, run_id: str, model: Any, **save_kwargs: Any
 ) -> dict[str, Any]:
-    """Register the run's model under ``model_registry.model_name``; the version as a dict."""
+    """Log ``model`` to run ``run_id`` with :func:`flavorkit.tracking.log_model`."""
+    import mlflow
+
+    from flavorkit.tracking import log_model
+
+    with mlflow_uris(config), mlflow.start_run(run_id=run_id):
+        info = log_model(model, "model", **save_kwargs)
+    return {"model_uri": info.model_uri, "model_id": info.model_id, "run_id": run_id}
+
+
+def register_model(config: RecipeConfig, model_uri: str, run_id: str) -> dict[str, Any]:
+    """Register ``model_uri`` under ``model_registry.model_name``; the version as a dict."""
     name = config.section("model_registry").get("model_name")
     if not name:
         raise RecipeError(
             f"key 'model_registry.model_name' is required to register a model: set it in "
             f"profiles/{config.profile}.yaml or recipe.yaml"
         )
-    settings = settings_for(config)
-    client = client_for(settings)
-    run = client.get_run(run_id)
-    source = f"{run.info.artifact_uri}/{artifact_path}"
-    try:
-        client.create_registered_model(str(name))
-    except Exception as e:
-        if "RESOURCE_ALREADY_EXISTS" not in str(getattr(e, "error_code", "")) and (
-            "already exists" not in str(e)
-        ):
-            raise
-    version = client.create_model_version(str(name), source=source, run_id=run_id)
+    import mlflow
+
+    with mlflow_uris(config) as settings:
+        version = mlflow.register_model(model_uri, str(name))
     return {
         "name": str(name),
         "version": str(version.version),
-        "source": source,
+        "source": str(version.source),
         "run_id": run_id,
         "model_uri": f"models:/{name}/{version.version}",
         "registry_uri": settings.registry_uri,
     }
 
 
-def local_model_dir(config: RecipeConfig, model_uri: str, dest: Path) -> Path:
-    """A local directory for ``model_uri``: a path as is, anything else downloaded by MLflow."""
-    if "://" not in model_uri or model_uri.startswith("file://"):
+def load_model(config: RecipeConfig, model_uri: str, *, trust: bool) -> Any:
+    """``flavorkit.load_model`` of a path or any model URI, against the recipe's tracking store."""
+    import flavorkit
+
+    if ":/" not in model_uri or model_uri.startswith("file:"):
         path = config.resolve(model_uri)
         if not path.exists():
             raise RecipeError(f"steps.predict.model_uri: {path} does not exist")
-        return path
-    settings = settings_for(config)
-    import mlflow.artifacts
-
-    try:
-        got = mlflow.artifacts.download_artifacts(
-            artifact_uri=model_uri, dst_path=str(dest), tracking_uri=settings.tracking_uri
-        )
-    except Exception as e:
-        raise RecipeError(
-            f"model {model_uri} cannot be downloaded from {settings.tracking_uri}: "
-            f"{type(e).__name__}: {e}"
-        ) from e
-    return Path(got)
+        return flavorkit.load_model(path, trust=trust)
+    with mlflow_uris(config):
+        return flavorkit.load_model(model_uri, trust=trust)
 
 
 def read_json(path: Path) -> dict[str, Any]:

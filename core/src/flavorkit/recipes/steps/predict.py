@@ -1,8 +1,9 @@
 """``predict``: batch-score the ``ingest_scoring`` data, without Spark.
 
-The model is ``model_uri`` when set (a path, ``runs:/``, ``models:/`` or any URI MLflow
-downloads), else the version this recipe registered. Unlike MLflow, a set ``model_uri`` is never
-overridden by the recipe's registered version, and the registered version is part of this step's
+The model is ``model_uri`` when set (a path, ``runs:/``, ``models:/`` or any URI
+:mod:`flavorkit.locations` resolves, against the recipe's tracking store), else the version this
+recipe registered. Unlike MLflow, a set ``model_uri`` is never overridden by the recipe's
+registered version, and the registered version is part of this step's
 cache key, so registering a new version re-scores. Scoring runs the flavorkit model in this
 process (pyfunc, signature enforced); ``flavorkit.batch`` will take over streaming once it lands.
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,6 @@ class PredictStep(Step):
     def run(self, ctx: StepContext) -> None:
         import pandas as pd
 
-        import flavorkit
         from flavorkit.recipes import tracking
 
         conf = _flat(ctx.step_config)
@@ -109,10 +108,9 @@ class PredictStep(Step):
         else:
             current = self._registered(ctx)
             version = json.loads(current.read_text("utf-8"))
-            model_uri = str(version["source"])
+            model_uri = str(version["model_uri"])  # models:/<name>/<version>
             trust = True  # the recipe's own model
-        model_dir = tracking.local_model_dir(ctx.config, model_uri, ctx.output_dir.parent / "dl")
-        model = flavorkit.load_model(model_dir, trust=trust)
+        model = tracking.load_model(ctx.config, model_uri, trust=trust)
         data = pd.read_parquet(ctx.input("ingest_scoring", "scoring-dataset.parquet"))
         target = ctx.config.data.get("target_col")
         features = data.drop(columns=[target]) if target in data.columns else data
@@ -124,7 +122,6 @@ class PredictStep(Step):
         scored["prediction"] = pd.Series(prediction).to_numpy()
         scored["prediction"] = scored["prediction"].astype(rtype)
         scored.to_parquet(ctx.output_dir / "scored.parquet", index=False)
-        shutil.rmtree(ctx.output_dir.parent / "dl", ignore_errors=True)
 
         location = ctx.config.resolve(str(conf["location"]))
         mode = conf.get("save_mode", "overwrite")

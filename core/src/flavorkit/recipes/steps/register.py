@@ -65,7 +65,8 @@ class RegisterStep(Step):
                 "steps.register.allow_non_validated_model: true"
             )
         run_id = ctx.input("train", "run_id").read_text().strip()
-        version = tracking.register_model(ctx.config, run_id)
+        logged = json.loads(ctx.input("train", "logged_model.json").read_text())
+        version = tracking.register_model(ctx.config, logged["model_uri"], run_id)
         version["validation_status"] = status
         (ctx.output_dir / VERSION_FILE).write_text(json.dumps(version, indent=1))
         ctx.card.kv("Registered model version", version)

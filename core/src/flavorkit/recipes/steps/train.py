@@ -65,7 +65,7 @@ def score(ctx: StepContext, task: str, model: Any, features: Any, target: Any) -
 class TrainStep(Step):
     name = "train"
     inputs = ("split", "transform")
-    outputs = (MODEL_DIR, "run_id", "best_parameters.json", "metrics.json")
+    outputs = (MODEL_DIR, "run_id", "logged_model.json", "best_parameters.json", "metrics.json")
 
     def resolved_config(self, config: RecipeConfig) -> dict[str, Any]:
         conf = config.step(self.name)
@@ -168,11 +168,16 @@ class TrainStep(Step):
 
         client, run_id, _ = tracking.start_run(ctx.config, self.name, ctx.recipe_type.name)
         try:
-            self._log_run(client, run_id, ctx, params, metrics, model_dir)
+            self._log_run(client, run_id, ctx, params, metrics)
+            logged = tracking.log_recipe_model(
+                ctx.config, run_id, model, flavor="sklearn", input_example=x_train.head(5),
+                metadata={"recipe": ctx.recipe_type.name, "recipe_profile": ctx.config.profile},
+            )  # fmt: skip
         except BaseException:
             client.set_terminated(run_id, status="FAILED")
             raise
         (ctx.output_dir / "run_id").write_text(run_id)
+        (ctx.output_dir / "logged_model.json").write_text(json.dumps(logged))
         ctx.extras["run"] = (client, run_id)
         self._card(ctx, task, metrics, model, estimator, xt_train, params, trials, run_id)
 
@@ -180,7 +185,6 @@ class TrainStep(Step):
         client, run_id = ctx.extras["run"]
         client.log_artifact(run_id, str(html), self.name)
         client.log_artifact(run_id, str(json_file), self.name)
-        client.set_terminated(run_id, status="FINISHED")
 
     def _log_run(
         self,
@@ -189,7 +193,6 @@ class TrainStep(Step):
         ctx: StepContext,
         params: Mapping[str, Any],
         metrics: Mapping[str, Mapping[str, float]],
-        model_dir: Path,
     ) -> None:
         from mlflow.entities import Metric, Param
 
@@ -202,7 +205,6 @@ class TrainStep(Step):
         ]
         plist = [Param(str(k), str(v)[:6000]) for k, v in params.items()]
         client.log_batch(run_id, metrics=logged, params=plist)
-        client.log_artifacts(run_id, str(model_dir), MODEL_DIR)
         root = ctx.root
         snapshot = [root / "recipe.yaml", root / "requirements.txt"]
         snapshot += sorted((root / "profiles").glob("*.yaml")) + sorted(
