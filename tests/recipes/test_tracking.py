@@ -93,3 +93,29 @@ def test_unknown_status_registers_only_when_allowed(regression_copy):
     recipe.run()
     version = recipe.get_artifact("registered_model_version")
     assert version.version == 2  # 1 is the built project's
+
+
+def test_tuning_runs_an_optuna_study_on_the_primary_metric(regression_copy, lines):
+    recipe_yaml = regression_copy / "recipe.yaml"
+    recipe_yaml.write_text(
+        recipe_yaml.read_text().replace(
+            "    estimator_params:\n      alpha: 1.0\n",
+            "    estimator_params:\n      alpha: 1.0\n"
+            "    tuning:\n      enabled: true\n      max_trials: 4\n"
+            "      algorithm: hyperopt.rand.suggest\n"
+            "      parameters:\n"
+            "        alpha:\n          distribution: loguniform\n"
+            "          low: -3\n          high: 2\n"
+            "        fit_intercept:\n          values: [true, false]\n",
+        )
+    )
+    recipe = Recipe("local", root=regression_copy, echo=lines)
+    recipe.run("train")
+    best = recipe.get_artifact("best_parameters")
+    assert set(best) == {"alpha", "fit_intercept"}
+    assert 0.0497 < best["alpha"] < 7.39  # exp(-3), exp(2): hyperopt's log-space bounds
+    card = json.loads((recipe.cache.current("train", "local").path / "card.json").read_text())
+    trials = next(s for s in card["sections"] if s["title"] == "Tuning trials")
+    assert len(trials["data"]["rows"]) == 4
+    assert "val_root_mean_squared_error" in trials["data"]["columns"]
+    assert recipe.get_artifact("run").data.params["alpha"] == str(best["alpha"])

@@ -42,9 +42,9 @@ def _transformer(outputs: Path, config: RecipeConfig) -> Any:
 
 
 def _model(outputs: Path, config: RecipeConfig) -> Any:
-    import flavorkit
+    from flavorkit.api import load_model
 
-    return flavorkit.load_model(outputs / "model", trust=True)  # the recipe's own output
+    return load_model(outputs / "model", trust=True)  # the recipe's own output
 
 
 def _run(outputs: Path, config: RecipeConfig) -> Any:

@@ -61,7 +61,16 @@ def bar_svg(labels: Sequence[str], values: Sequence[float], title: str) -> str:
     return _svg(fig)
 
 
+SCATTER_POINTS = 2000  # each point is an SVG element: sample, so big splits stay light
+
+
 def scatter_svg(x: Any, y: Any, title: str, xlabel: str, ylabel: str, *, zero: bool = False) -> str:
+    import numpy as np
+
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) > SCATTER_POINTS:
+        pick = np.random.default_rng(42).choice(len(x), SCATTER_POINTS, replace=False)
+        x, y = x[pick], y[pick]
     fig, ax = _figure()
     ax.scatter(x, y, s=4, alpha=0.4, color="#3b6fb6", rasterized=False)
     if zero:

@@ -116,11 +116,12 @@ class Runner:
     # ---- running -------------------------------------------------------------------------
 
     def run(self, target: str | None = None) -> RunReport:
-        self.recipe_type.validate(self.config)
+        plan = self.recipe_type.plan(target)
+        self.recipe_type.validate(self.config, plan)
         report = RunReport()
         done: dict[str, Entry] = {}
         try:
-            for name in self.recipe_type.plan(target):
+            for name in plan:
                 step = self.recipe_type.steps[name]
                 parts, resolved = self.components(step, done)
                 key = canonical_digest(parts)[:24]

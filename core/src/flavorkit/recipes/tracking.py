@@ -195,15 +195,15 @@ def register_model(config: RecipeConfig, model_uri: str, run_id: str) -> dict[st
 
 def load_model(config: RecipeConfig, model_uri: str, *, trust: bool) -> Any:
     """``flavorkit.load_model`` of a path or any model URI, against the recipe's tracking store."""
-    import flavorkit
+    from flavorkit.api import load_model as flavorkit_load
 
     if ":/" not in model_uri or model_uri.startswith("file:"):
         path = config.resolve(model_uri)
         if not path.exists():
             raise RecipeError(f"steps.predict.model_uri: {path} does not exist")
-        return flavorkit.load_model(path, trust=trust)
+        return flavorkit_load(path, trust=trust)
     with mlflow_uris(config):
-        return flavorkit.load_model(model_uri, trust=trust)
+        return flavorkit_load(model_uri, trust=trust)
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -152,10 +152,14 @@ class RecipeType:
     def __init__(self) -> None:
         self.steps: dict[str, Step] = {cls.name: cls(self) for cls in self.step_classes}
 
-    def validate(self, config: RecipeConfig) -> None:
-        """Check the whole configuration (each step's :meth:`Step.validate` by default)."""
-        for step in self.steps.values():
-            step.validate(config)
+    def validate(self, config: RecipeConfig, plan: Sequence[str] | None = None) -> None:
+        """Check the configuration of the steps in ``plan`` (all when None) before any runs.
+
+        Only planned steps are checked, so a training run does not require ``ingest_scoring``
+        to be configured (MLflow's templates leave it commented out).
+        """
+        for name in plan if plan is not None else list(self.steps):
+            self.steps[name].validate(config)
 
     def plan(self, target: str | None) -> list[str]:
         """The steps to consider for ``target``: it and everything upstream, in run order."""

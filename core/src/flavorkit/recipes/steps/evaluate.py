@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,9 @@ WORST = 10
 
 def load_recipe_model(model_dir: Path) -> Any:
     """The fitted pipeline from a model directory this recipe wrote (trusted: its own output)."""
-    import flavorkit
+    from flavorkit.api import load_native
 
-    return flavorkit.load_native(model_dir, trust=True)
+    return load_native(model_dir, trust=True)
 
 
 class EvaluateStep(Step):
@@ -112,7 +113,7 @@ class EvaluateStep(Step):
         client = tracking.client_from_config(ctx.config)
         from mlflow.entities import Metric
 
-        now = int(__import__("time").time() * 1000)
+        now = int(time.time() * 1000)
         logged = [
             Metric(f"{prefix}_{name}", value, now, 0)
             for split, prefix in (("validation", "val"), ("test", "test"))

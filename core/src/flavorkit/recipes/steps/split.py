@@ -82,6 +82,16 @@ class SplitStep(Step):
         data = data[data[target].notna()].reset_index(drop=True)
         dropped = before - len(data)
         ratios = split_ratios(ctx.config)
+        positive = ctx.config.data.get("positive_class")
+        if self.recipe_type.family != "regression" and positive is not None:  # type: ignore[attr-defined]
+            classes = sorted(map(str, data[target].unique()))
+            if len(classes) != 2 or str(positive) not in classes:
+                raise RecipeError(
+                    f"positive_class {positive!r} makes this a binary task, but target_col "
+                    f"{target!r} has the classes {', '.join(classes[:20])}: the target needs "
+                    "exactly two classes, one of them positive_class (remove positive_class "
+                    "for a multiclass task)"
+                )
 
         if conf.get("using") == "custom":
             fn = ctx.user_function("split", str(conf["split_method"]))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,7 @@ class TrainStep(Step):
         import pandas as pd
         from sklearn.pipeline import Pipeline
 
-        import flavorkit
+        from flavorkit.api import save_model
         from flavorkit.recipes import tracking
         from flavorkit.recipes.steps.transform import (
             TRANSFORMER_FILE,
@@ -156,7 +157,7 @@ class TrainStep(Step):
             "validation": score(ctx, task, model, x_val, y_val),
         }
         model_dir = ctx.output_dir / MODEL_DIR
-        flavorkit.save_model(
+        save_model(
             model,
             model_dir,
             flavor="sklearn",
@@ -196,7 +197,7 @@ class TrainStep(Step):
     ) -> None:
         from mlflow.entities import Metric, Param
 
-        now = int(__import__("time").time() * 1000)
+        now = int(time.time() * 1000)
         logged = [
             Metric(f"{prefix}_{name}", value, now, 0)
             for split, prefix in (("training", "training"), ("validation", "val"))
