@@ -5,7 +5,8 @@ The model is ``model_uri`` when set (a path, ``runs:/``, ``models:/`` or any URI
 recipe registered. Unlike MLflow, a set ``model_uri`` is never overridden by the recipe's
 registered version, and the registered version is part of this step's
 cache key, so registering a new version re-scores. Scoring runs the flavorkit model in this
-process (pyfunc, signature enforced); ``flavorkit.batch`` will take over streaming once it lands.
+process, streamed in record batches through :func:`flavorkit.batch.predict_batches` (pyfunc,
+signature enforced), so memory is bounded by the batch, not the data.
 
 ``output``: ``using: parquet | csv`` and ``location``; ``save_mode``: ``overwrite`` (default) or
 ``default``/``error``/``errorifexists``, which refuse an existing output. ``result_type`` casts the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from flavorkit.recipes.types import Step, StepContext
 
 __all__ = ["PredictStep"]
 
-RESULT_TYPES = {
+RESULT_TYPES = {  # Spark's result_type names -> pyarrow types
     "double": "float64",
     "float": "float32",
     "int": "int32",
@@ -35,6 +37,7 @@ RESULT_TYPES = {
     "string": "string",
     "boolean": "bool",
 }
+BATCH_ROWS = 100_000
 REFUSING_MODES = ("default", "error", "errorifexists")
 
 
@@ -92,7 +95,7 @@ class PredictStep(Step):
         return (registered / "registered_model_version.json").read_text("utf-8")
 
     def run(self, ctx: StepContext) -> None:
-        import pandas as pd
+        import pyarrow.parquet as pq
 
         from flavorkit.recipes import tracking
 
@@ -111,18 +114,6 @@ class PredictStep(Step):
             model_uri = str(version["model_uri"])  # models:/<name>/<version>
             trust = True  # the recipe's own model
         model = tracking.load_model(ctx.config, model_uri, trust=trust)
-        data = pd.read_parquet(ctx.input("ingest_scoring", "scoring-dataset.parquet"))
-        target = ctx.config.data.get("target_col")
-        features = data.drop(columns=[target]) if target in data.columns else data
-        prediction = model.predict(features)
-        if isinstance(prediction, pd.DataFrame):
-            prediction = prediction.iloc[:, 0]
-        rtype = RESULT_TYPES[str(conf.get("result_type", "double")).lower()]
-        scored = data.copy()
-        scored["prediction"] = pd.Series(prediction).to_numpy()
-        scored["prediction"] = scored["prediction"].astype(rtype)
-        scored.to_parquet(ctx.output_dir / "scored.parquet", index=False)
-
         location = ctx.config.resolve(str(conf["location"]))
         mode = conf.get("save_mode", "overwrite")
         if location.exists() and mode in REFUSING_MODES:
@@ -130,18 +121,30 @@ class PredictStep(Step):
                 f"steps.predict.output.location: {location} exists and save_mode is {mode}: "
                 "remove it or use save_mode: overwrite"
             )
+        rtype = str(conf.get("result_type", "double")).lower()
+        scored_path = ctx.output_dir / "scored.parquet"
+        rows = _score(
+            model, ctx.input("ingest_scoring", "scoring-dataset.parquet"), scored_path, rtype
+        )
+
         location.parent.mkdir(parents=True, exist_ok=True)
         tmp = location.with_name(f".{location.name}.tmp")
         if conf.get("using", "parquet") == "csv":
-            scored.to_csv(tmp, index=False)
+            _parquet_to_csv(scored_path, tmp)
         else:
-            scored.to_parquet(tmp, index=False)
+            shutil.copyfile(scored_path, tmp)
         os.replace(tmp, location)
         ctx.card.kv(
             "Batch scoring",
-            {"rows scored": len(scored), "model": model_uri, "output": str(location)},
+            {
+                "rows scored": rows,
+                "model": model_uri,
+                "output": str(location),
+                "engine": "flavorkit.batch",
+            },
         )
-        ctx.card.dataframe("Scored data preview", scored, max_rows=10)
+        preview = next(pq.ParquetFile(scored_path).iter_batches(batch_size=10)).to_pandas()
+        ctx.card.dataframe("Scored data preview", preview, max_rows=10)
 
     def _registered(self, ctx: StepContext) -> Path:
         from flavorkit.recipes.cache import StepCache
@@ -154,3 +157,46 @@ class PredictStep(Step):
                 "(flavorkit recipes run), or set steps.predict.model_uri"
             )
         return entry.outputs / "registered_model_version.json"
+
+
+def _score(model: Any, source: Path, target: Path, result_type: str) -> int:
+    """Stream ``source`` through ``model`` with flavorkit.batch into ``target``; rows scored."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from flavorkit.batch import predict_batches
+
+    reader = pq.ParquetFile(source)
+    keep = reader.schema_arrow.names
+    if "prediction" in keep:
+        raise RecipeError(
+            "the scoring data already has a column named 'prediction': rename it in "
+            "steps.ingest_scoring's data"
+        )
+    wanted = pa.type_for_alias(RESULT_TYPES[result_type])
+    rows = 0
+    writer = None
+    try:
+        batches = reader.iter_batches(batch_size=BATCH_ROWS)
+        for table in predict_batches(model, batches, keep_columns=keep):
+            index = table.schema.get_field_index("prediction")
+            if index >= 0:
+                table = table.set_column(index, "prediction", table.column(index).cast(wanted))
+            if writer is None:
+                writer = pq.ParquetWriter(target, table.schema)
+            writer.write_table(table)
+            rows += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
+def _parquet_to_csv(source: Path, target: Path) -> None:
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    reader = pq.ParquetFile(source)
+    with pcsv.CSVWriter(target, reader.schema_arrow) as writer:
+        for batch in reader.iter_batches(batch_size=BATCH_ROWS):
+            writer.write_batch(batch)
