@@ -283,3 +283,56 @@ def test_a_download_that_differs_from_its_manifest_never_enters_the_cache(
     with pytest.raises(IntegrityError, match=rf"{info.model_uri}: .*model\.skops has sha256"):
         flavorkit.load_model(info.model_uri)
     assert not list((tmp_path / "cache").rglob("MLmodel"))
+
+
+def test_a_server_that_dies_mid_transfer_leaves_nothing_to_use(
+    logreg: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server of its own, killed while ``flavorkit info`` downloads from it: one error line
+    naming the URI and the server, no cache entry and no partial directory left."""
+    from interop_models import FlavorkitAffine
+    from tracking_support import start_server, stop_server
+
+    server = start_server(tmp_path / "doomed")
+    try:
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
+        blob = tmp_path / "blob.bin"
+        size = 192 * 2**20
+        with blob.open("wb") as f:
+            f.truncate(size)
+        weights = tmp_path / "weights.json"
+        weights.write_text('{"factor": 1.0, "shift": 0.0}')
+        info = flavorkit.log_model(
+            FlavorkitAffine(),
+            "big",
+            serialization="cloudpickle",
+            artifacts={"weights": weights, "blob": blob},
+        )
+        cache = tmp_path / "cache"
+        env = {**os.environ, "FLAVORKIT_CACHE_DIR": str(cache), "MLFLOW_TRACKING_URI": server.url}
+        child = subprocess.Popen(
+            [sys.executable, "-m", "flavorkit.cli", "info", info.model_uri],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        caught = False
+        while time.monotonic() < deadline and child.poll() is None:
+            partial = [p for p in cache.rglob("blob.bin") if ".partial-" in str(p)]
+            if partial and 0 < partial[0].stat().st_size < size:
+                os.killpg(server.process.pid, signal.SIGKILL)
+                caught = True
+                break
+            time.sleep(0.005)
+        _, stderr = child.communicate(timeout=120)
+        assert caught, f"the download was not caught mid-transfer: {stderr}"
+    finally:
+        stop_server(server.process)
+    assert child.returncode == 1, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("flavorkit: error:"), stderr
+    assert info.model_uri in lines[0] and server.url in lines[0]
+    assert not list(cache.rglob("MLmodel"))  # no entry, and no partial left behind
+    assert not list(cache.rglob(".partial-*"))

@@ -395,6 +395,12 @@ class _Resolver:
                         f"{self.tracking_uri} ({_short(e)}). Check that it is running and that "
                         "MLFLOW_TRACKING_URI names it."
                     ) from None
+                if _broken_transfer(e):
+                    raise TrackingServerError(
+                        f"{self.parsed.uri}: the download from {self.tracking_uri} broke off "
+                        f"({_transfer_failure(e)}); nothing was cached. Load it again once the "
+                        "server is back."
+                    ) from None
                 if _not_mlflow(e):
                     raise TrackingServerError(
                         f"{self.parsed.uri}: the server at {self.tracking_uri} does not answer "
@@ -551,6 +557,22 @@ def is_unreachable_error(e: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def _broken_transfer(e: BaseException) -> bool:
+    """MLflow's artifact download failed part way (the connection dropped mid-file)."""
+    text = str(e)
+    return "failures occurred while downloading" in text or "Connection broken" in text
+
+
+def _transfer_failure(e: BaseException) -> str:
+    """The first failed file and its reason, from MLflow's multi-line download error."""
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    files = [line.strip("# ").removeprefix("File ") for line in lines if line.startswith("#####")]
+    reasons = [line for line in lines[1:] if not line.startswith("#####")]
+    reason = reasons[0] if reasons else lines[0] if lines else type(e).__name__
+    reason = reason.split("', ")[0].strip("('\"")
+    return f"{files[0]}: {reason[:160]}" if files else reason[:200]
 
 
 def _not_mlflow(e: BaseException) -> bool:
