@@ -5,9 +5,9 @@ Run:  python benchmarks/bench_serve.py  [--quick] [--workers N] [--concurrency C
 
 * the model: a LogisticRegression on iris (4 named double columns), saved once by flavorkit
   (skops); the *same directory* is served by both servers;
-* the servers: ``flavorkit serve --no-batching``, ``flavorkit serve`` (adaptive batching, the
-  default) and ``mlflow models serve --env-manager local``, all uvicorn, all with their default
-  logging, at the same ``--workers``, on 127.0.0.1;
+* the servers: ``flavorkit serve --no-batching`` (the default), ``flavorkit serve --batching``
+  (adaptive batching) and ``mlflow models serve --env-manager local``, all uvicorn, all with
+  their default logging, at the same ``--workers``, on 127.0.0.1;
 * the load: a minimal asyncio HTTP/1.1 client holding C keep-alive connections sends R requests
   (after a warm-up) of MLflow's ``dataframe_split`` form, one row per request (the online case)
   and 100 rows per request (a small batch), from C = 64 clients; then one client alone (1 row),
@@ -236,7 +236,7 @@ def main() -> None:
         }
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("FLAVORKIT_")}
         fk_servers = []
-        for name, flags in (("flavorkit", ["--no-batching"]), ("fk-batch", [])):
+        for name, flags in (("flavorkit", ["--no-batching"]), ("fk-batch", ["--batching"])):
             port = free_port()
             server = Server(
                 name,
@@ -320,7 +320,7 @@ def main() -> None:
                 print(line)
         print(
             "(ratios: req/s flavorkit/mlflow; latency and CPU mlflow/flavorkit, so > 1 is better; "
-            "flavorkit = --no-batching, fk-batch = the default, adaptive batching)"
+            "flavorkit = --no-batching (the default), fk-batch = --batching)"
         )
     finally:
         for server in servers:

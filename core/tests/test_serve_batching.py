@@ -54,7 +54,7 @@ def test_concurrent_requests_share_predict_calls_and_a_bad_one_fails_alone(
     gate = work / "gate"
     gate.touch()
     server = Server(
-        models["cols"], site, work / "server.log", SLOWTOY_GATE=str(gate),
+        models["cols"], site, work / "server.log", "--batching", SLOWTOY_GATE=str(gate),
         SLOWTOY_PREDICT_SECONDS="0.2",
     )  # fmt: skip
     cases: list[tuple[bytes, object]] = []

@@ -1,6 +1,6 @@
 """``flavorkit serve`` under a bounded load: 1,000 concurrent connections on 127.0.0.1.
 
-One real server (the toy flavor, batching on, ``--max-body-size 16KiB``) takes, all at once:
+One real server (the toy flavor, ``--batching``, ``--max-body-size 16KiB``) takes, all at once:
 700 good requests (1 to 3 rows, every answer checked against the model), 100 malformed bodies,
 100 bodies over the limit (413) and 100 clients that send their body a few bytes at a time over
 several seconds. What must hold: no 5xx at all, every good request answered correctly, the
@@ -117,7 +117,9 @@ def test_a_thousand_connections_mixed_good_bad_huge_and_slow(
             pytest.skip(f"needs {want_fds} open files (ulimit -n), the hard limit is {hard}")
         resource.setrlimit(resource.RLIMIT_NOFILE, (want_fds, hard))
     site = install_distribution(work / "site", "toyflavor-pkg", "toyflavor_pkg:ToyFlavor", {})
-    server = Server(models["cols"], site, work / "server.log", "--max-body-size", str(LIMIT))
+    server = Server(
+        models["cols"], site, work / "server.log", "--max-body-size", str(LIMIT), "--batching"
+    )
     try:
         server.wait("/v2/health/ready")
         asyncio.run(one_run(server.port, seed=1))  # warm-up: the same mix, once

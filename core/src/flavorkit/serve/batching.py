@@ -5,8 +5,10 @@ validation, a framework's dispatch) than in arithmetic, so 64 concurrent 1-row r
 about 64 times what one 64-row call costs. The server therefore keeps one batch in flight per
 worker: while it predicts, new requests queue; when it returns, everything queued (up to
 ``max_batch_size`` rows) becomes the next batch. With ``max_batch_delay_ms = 0`` (the default) a
-lone client never waits for company, so single-client latency is unchanged; a positive delay
-holds a batch open that long for more rows, trading latency for throughput.
+lone client never waits for company; a positive delay holds a batch open that long for more
+rows, trading latency for throughput. Batching is off by default (``--batching`` turns it on):
+measured, it halves the server's CPU per request under concurrency but added latency for a
+lone client (docs/serving.md has the figures).
 
 What joins a batch, and what does not:
 
@@ -21,7 +23,7 @@ What joins a batch, and what does not:
 
 Batching assumes row-independent predictions (row *i* of the output depends only on row *i* of
 the input), true of classifiers, regressors and most networks in inference mode. A model that
-looks across rows (normalizing over the request, say) must be served with ``--no-batching``.
+looks across rows (normalizing over the request, say) must not be served with ``--batching``.
 """
 
 from __future__ import annotations

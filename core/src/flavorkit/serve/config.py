@@ -74,7 +74,7 @@ class ServeConfig:
     timeout: float = 60.0  # seconds per prediction; MLflow's MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT
     model_name: str | None = None  # the name under /v2/models/; default: the directory's name
     access_log: bool = True
-    batching: bool = True  # coalesce concurrent requests into one predict (serve/batching.py)
+    batching: bool = False  # coalesce concurrent requests into one predict (serve/batching.py)
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE  # rows per batched predict
     max_batch_delay_ms: float = 0.0  # how long a batch waits for more rows; 0: never waits
 
