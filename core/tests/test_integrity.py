@@ -51,6 +51,7 @@ def test_save_records_every_file_but_mlmodel(model_dir: Path) -> None:
         "digest": hashlib.sha256(model.read_bytes()).hexdigest(),
     }
     assert verify_directory(model_dir) is not None
+    assert check_sizes(model_dir) is True
     flavorkit.load_model(model_dir, verify=True)
 
 
@@ -140,7 +141,7 @@ def test_an_edited_flavor_section_fails_verification(model_dir: Path) -> None:
 def test_models_without_a_manifest_load_as_before(model_dir: Path) -> None:
     (model_dir / MANIFEST_FILE).unlink()
     assert read_manifest(model_dir) is None
-    assert check_sizes(model_dir) is None
+    assert check_sizes(model_dir) is False
     assert verify_directory(model_dir) is None
     flavorkit.load_model(model_dir, verify=True)
     checks = {c.name: c for c in validate_model(model_dir)}

@@ -130,52 +130,72 @@ def write_manifest(path: str | os.PathLike[str]) -> Manifest:
 def read_manifest(path: str | os.PathLike[str]) -> Manifest | None:
     """The model's manifest, or None when it carries none (MLflow's models, older ones)."""
     file = os.path.join(os.fspath(path), MANIFEST_FILE)
+    raw = _read_raw(file)
+    if raw is None:
+        return None
     try:
-        with open(file, "rb") as f:
-            raw = json.loads(f.read())
-        if raw.get("format") != _FORMAT:
-            raise ValueError(f"format {raw.get('format')!r} is not {_FORMAT!r}")
         files = {
             str(name): FileRecord(int(rec["size"]), str(rec["digest"]))
             for name, rec in raw["files"].items()
         }
         mlmodel = raw.get("mlmodel") or {}
         return Manifest(files, mlmodel.get("digest"), str(raw["algorithm"]))
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise _unreadable(file, e) from e
+
+
+def _read_raw(file: str) -> dict[str, Any] | None:
+    try:
+        with open(file, "rb") as f:
+            raw = json.loads(f.read())
+        if not isinstance(raw, dict) or raw.get("format") != _FORMAT:
+            found = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
+            raise ValueError(f"format {found!r} is not {_FORMAT!r}")
+        return raw
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise IntegrityError(
-            f"{file}: the manifest is unreadable ({type(e).__name__}: {e}). {_WHAT_TO_DO}",
-            file=MANIFEST_FILE,
-        ) from e
+    except (OSError, ValueError) as e:
+        raise _unreadable(file, e) from e
 
 
-def check_sizes(path: str | os.PathLike[str]) -> Manifest | None:
+def _unreadable(file: str, e: Exception) -> IntegrityError:
+    return IntegrityError(
+        f"{file}: the manifest is unreadable ({type(e).__name__}: {e}). {_WHAT_TO_DO}",
+        file=MANIFEST_FILE,
+    )
+
+
+def check_sizes(path: str | os.PathLike[str]) -> bool:
     """The cheap check run on every load: each recorded file exists with its recorded size.
 
-    Returns the manifest (None if the model carries none); raises :class:`IntegrityError` naming
-    the first file that is missing or of another size.
+    Returns True when the model carries a manifest and every size matches, False when it carries
+    none; raises :class:`IntegrityError` naming the first file that is missing or of another size.
+    It reads the manifest's JSON and stats each file, nothing more: it runs on every load.
     """
     root = os.fspath(path)
-    manifest = read_manifest(root)
-    if manifest is None:
-        return None
-    for name, rec in manifest.files.items():
+    raw = _read_raw(os.path.join(root, MANIFEST_FILE))
+    if raw is None:
+        return False
+    try:
+        records = [(str(name), int(rec["size"])) for name, rec in raw["files"].items()]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise _unreadable(os.path.join(root, MANIFEST_FILE), e) from e
+    for name, recorded in records:
         try:
             size = os.stat(os.path.join(root, name)).st_size
         except FileNotFoundError:
             raise IntegrityError(
-                f"{root}: {name} is missing; the manifest recorded it ({rec.size} bytes). "
+                f"{root}: {name} is missing; the manifest recorded it ({recorded} bytes). "
                 + _WHAT_TO_DO,
                 file=name,
             ) from None
-        if size != rec.size:
+        if size != recorded:
             raise IntegrityError(
-                f"{root}: {name} is {size} bytes; the manifest recorded {rec.size} (truncated or "
+                f"{root}: {name} is {size} bytes; the manifest recorded {recorded} (truncated or "
                 f"replaced). {_WHAT_TO_DO}",
                 file=name,
             )
-    return manifest
+    return True
 
 
 def verify_directory(
