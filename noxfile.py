@@ -303,9 +303,13 @@ def modelenv(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install(*CONSTRAINTS, "ruff")
+    """ruff, and the import-linter contracts of pyproject.toml (layers, public API, no cycles)."""
+    session.install(*CONSTRAINTS, "ruff", "import-linter")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # import-linter reads the source; the packages only need to be findable, not installed
+    sources = [ROOT / "core" / "src", *(ROOT / "plugins" / p / "src" for p in PLUGINS)]
+    session.run("lint-imports", env={"PYTHONPATH": os.pathsep.join(map(str, sources))})
 
 
 @nox.session

@@ -175,6 +175,17 @@ class BadPredictor(ToyFlavor):
         return Scaled(model, 2.0)
 
 
+class ContextDependent(ToyFlavor):
+    """Predicts differently when it is given the model directory: a predictor-context bug."""
+
+    name = "context_dependent"
+
+    def predictor(self, model, conf, pyfunc_conf, *, context):
+        if context.path is not None:
+            return Scaled(model, 2.0)
+        return super().predictor(model, conf, pyfunc_conf)
+
+
 class BadLoad(ToyFlavor):
     name = "bad_load"
 
@@ -357,6 +368,7 @@ def fake(name, plugin, **attrs):
 TestGood = fake("TestGood", fakes.Good)
 TestBadPredictor = fake("TestBadPredictor", fakes.BadPredictor)
 TestBadLoad = fake("TestBadLoad", fakes.BadLoad)
+TestContextDependent = fake("TestContextDependent", fakes.ContextDependent)
 TestWritesOutside = fake("TestWritesOutside", fakes.WritesOutside)
 TestForgetsFile = fake("TestForgetsFile", fakes.ForgetsFile)
 TestUnpinnedDefaults = fake("TestUnpinnedDefaults", fakes.UnpinnedDefaults)
@@ -414,6 +426,7 @@ EXPECTED_FAILURES: dict[str, set[str] | None] = {
     "TestGood": set(),
     "TestBadPredictor": {"test_pyfunc_matches_native"},
     "TestBadLoad": {"test_native_round_trip", "test_pyfunc_matches_native"},
+    "TestContextDependent": {"test_pyfunc_matches_native", "test_predictor_context"},
     "TestWritesOutside": {"test_saved_files_inside_model"},
     "TestForgetsFile": {"test_saved_files_inside_model"},
     "TestUnpinnedDefaults": {"test_requirements_pinned"},
@@ -443,6 +456,7 @@ NO_FORMATS_SKIPS = {
 }
 NO_PYFUNC_SKIPS = {
     "test_pyfunc_matches_native",
+    "test_predictor_context",
     "test_signature_inferred",
     "test_signature_enforced",
     "test_mlflow_loader_contract",
@@ -510,6 +524,8 @@ def test_each_broken_fake_fails_its_check(pytester: pytest.Pytester) -> None:
             "*first mismatch at index (0,): pyfunc 4.0, native 2.0",
             # TestBadLoad
             "*native predictions on input 0: reloaded and in-memory differ*",
+            # TestContextDependent
+            "*predictor context: predictions on input 0: with its directory and in memory differ*",
             # TestWritesOutside / TestForgetsFile
             "*the save wrote [[]'stray.json'] beside the model directory*",
             "*MLmodel key 'python_function.model_path' names 'weights.bin', which the save did "

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flavorkit.errors import FlavorkitError, ModelPathError, PluginError
-from flavorkit.flavor import FlavorInfo, Predictor
+from flavorkit.flavor import FlavorInfo, Predictor, PredictorContext
 from flavorkit.integrity import check_sizes, verify_directory, write_manifest
 from flavorkit.integrity.versions import (
     FrameworkVersion,
@@ -187,7 +187,8 @@ def load_model(
     )
     config = _merge_config(pyfunc.config, model_config)
     pyfunc_conf = {**meta.flavors[PYFUNC_FLAVOR], "config": config}
-    predictor = _predictor(flavor, native, conf, pyfunc_conf)
+    context = PredictorContext(path=root, trust=trust, options=dict(load_options))
+    predictor = _predictor(flavor, native, conf, pyfunc_conf, context)
     return PyFuncModel(
         meta, predictor, flavor=flavor, raw_model=native, path=root, model_config=config
     )
@@ -308,7 +309,7 @@ def _infer_signature(
 
     data, params = example if _is_params_tuple(example) else (example, None)
     try:
-        predictor = _predictor(flavor, model, conf, pyfunc)
+        predictor = _predictor(flavor, model, conf, pyfunc, PredictorContext())
         prediction = predictor.predict(data, params)
         try:
             return infer_signature_from_prediction(data, prediction, params)
@@ -497,10 +498,14 @@ def _choose_flavor(meta: Model, root: Path) -> tuple[str, dict[str, Any]]:
 
 
 def _predictor(
-    flavor: str, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+    flavor: str,
+    model: Any,
+    conf: dict[str, Any],
+    pyfunc_conf: dict[str, Any],
+    context: PredictorContext,
 ) -> Predictor:
     predictor = get_registry().hook.flavorkit_pyfunc_predictor(
-        flavor=flavor, model=model, conf=conf, pyfunc_conf=pyfunc_conf
+        flavor=flavor, model=model, conf=conf, pyfunc_conf=pyfunc_conf, context=context
     )
     if predictor is None:
         raise PluginError(f"The plugin for flavor {flavor!r} gave no predictor for the model.")

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
+from flavorkit.contract import FlavorInfo, Predictor, PredictorContext, SavedFlavor
 from flavorkit.hookspecs import hookimpl
 from flavorkit.integrity.versions import FrameworkVersion
-from flavorkit.signature import ModelSignature
 
 __all__ = [
     "Flavor",
@@ -30,60 +29,10 @@ __all__ = [
     "FrameworkVersion",
     "MethodPredictor",
     "Predictor",
+    "PredictorContext",
     "SavedFlavor",
     "accepts_params",
 ]
-
-
-@dataclass(frozen=True)
-class FlavorInfo:
-    """What a plugin declares about one flavor; reading it imports no framework.
-
-    ``model_types`` are dotted names of classes (``"sklearn.base.BaseEstimator"``) matched against
-    a model's class hierarchy. ``package`` is the distribution to ``pip install`` for the flavor.
-    ``loader_modules`` are ``python_function.loader_module`` values of models with no flavor
-    section of their own that this flavor can load (``"mlflow.pyfunc.model"``). ``capabilities``
-    tell the conformance suite which checks apply (see :mod:`flavorkit.testing`).
-    """
-
-    name: str
-    model_types: tuple[str, ...] = ()
-    package: str | None = None
-    loader_modules: tuple[str, ...] = ()
-    capabilities: frozenset[str] = field(default_factory=frozenset)
-
-
-@dataclass(frozen=True)
-class SavedFlavor:
-    """What :meth:`Flavor.save` wrote: the flavor section and its ``python_function`` keys.
-
-    ``pyfunc`` holds the keys specific to the flavor (``loader_module``, ``data``, ``model_path``,
-    ``predict_fn``, ``config``...); the core adds ``python_version``, ``env`` and ``code``. Set it
-    to None for models that cannot predict, and no ``python_function`` section is written.
-
-    ``signature`` is one the flavor reads from the model itself (an ONNX graph's typed inputs,
-    type hints on a ``predict`` method). The core records it when the caller passed none, in
-    preference to running the model on the input example; ``signature_from_type_hints`` marks
-    it as coming from type hints (MLmodel's ``is_signature_from_type_hint``), which makes
-    ``predict`` skip column enforcement as MLflow does.
-    """
-
-    conf: dict[str, Any]
-    pyfunc: dict[str, Any] | None = None
-    signature: ModelSignature | None = None
-    signature_from_type_hints: bool = False
-
-
-@runtime_checkable
-class Predictor(Protocol):
-    """The uniform prediction interface a flavor gives its models.
-
-    Optional members the core honours: ``predict_stream(data, params)`` returning an iterator
-    (``PyFuncModel.predict_stream``), and ``strict_params = True`` to make params the signature
-    does not declare an error rather than a warning.
-    """
-
-    def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any: ...
 
 
 class MethodPredictor:
@@ -181,7 +130,12 @@ class Flavor(ABC):
         """Return the native model saved in ``path``; see the load hook."""
 
     def predictor(self, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any]) -> Predictor:
-        """Wrap the native model for ``predict(data, params)``; by default calls ``predict_fn``."""
+        """Wrap the native model for ``predict(data, params)``; by default calls ``predict_fn``.
+
+        Declare a keyword parameter named ``context`` to receive the
+        :class:`~flavorkit.contract.PredictorContext` (the model directory and the caller's load
+        options); other flavors are called without it.
+        """
         return MethodPredictor(model, pyfunc_conf.get("predict_fn") or "predict")
 
     def default_pip_requirements(self, **options: Any) -> list[str]:
@@ -229,9 +183,18 @@ class Flavor(ABC):
 
     @hookimpl
     def flavorkit_pyfunc_predictor(
-        self, flavor: str, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+        self,
+        flavor: str,
+        model: Any,
+        conf: dict[str, Any],
+        pyfunc_conf: dict[str, Any],
+        context: PredictorContext,
     ) -> Predictor | None:
-        return self.predictor(model, conf, pyfunc_conf) if flavor == self.name else None
+        if flavor != self.name:
+            return None
+        if "context" in inspect.signature(self.predictor).parameters:
+            return self.predictor(model, conf, pyfunc_conf, context=context)  # type: ignore[call-arg]
+        return self.predictor(model, conf, pyfunc_conf)
 
     @hookimpl
     def flavorkit_default_pip_requirements(

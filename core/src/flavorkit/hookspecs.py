@@ -21,13 +21,12 @@ its framework.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pluggy
 
-if TYPE_CHECKING:
-    from flavorkit.flavor import FlavorInfo, Predictor, SavedFlavor
-    from flavorkit.integrity.versions import FrameworkVersion
+from flavorkit.contract import FlavorInfo, Predictor, PredictorContext, SavedFlavor
+from flavorkit.integrity.versions import FrameworkVersion
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -104,7 +103,11 @@ def flavorkit_load_model(
 
 @hookspec(firstresult=True)
 def flavorkit_pyfunc_predictor(
-    flavor: str, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any]
+    flavor: str,
+    model: Any,
+    conf: dict[str, Any],
+    pyfunc_conf: dict[str, Any],
+    context: PredictorContext,
 ) -> Predictor | None:
     """Wrap a native model as a :class:`~flavorkit.flavor.Predictor`.
 
@@ -112,6 +115,24 @@ def flavorkit_pyfunc_predictor(
     signature from the input example without reloading anything. ``conf`` is the flavor section,
     ``pyfunc_conf`` the ``python_function`` section (``predict_fn``, ``config``...). The predictor
     receives input already enforced against the signature. Return None if ``flavor`` is not yours.
+
+    ``context`` (a :class:`~flavorkit.contract.PredictorContext`) says where the model came from:
+    for a model :func:`flavorkit.load_model` just loaded, ``context.path`` is the model directory
+    and ``context.options`` the load options the caller gave (the same ``options`` the load hook
+    received), so a runtime can be opened from the files with the caller's settings; at save time
+    ``context.path`` is None. Like any pluggy argument it may be left out of an implementation
+    that does not need it. The predictor must predict the same either way: the conformance kit
+    checks that a predictor built with the directory matches one built from the object alone.
+
+    Example::
+
+        @hookimpl
+        def flavorkit_pyfunc_predictor(flavor, model, conf, pyfunc_conf, context):
+            if flavor != "onnx":
+                return None
+            if context.path is not None:  # open the session from the file, external data too
+                return SessionPredictor(context.path / conf["data"], **context.options)
+            return SessionPredictor(model.SerializeToString())
     """
 
 

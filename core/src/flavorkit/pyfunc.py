@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from flavorkit.contract import Predictor
 from flavorkit.errors import FlavorkitError
-from flavorkit.flavor import Predictor
 from flavorkit.mlmodel import Model
 from flavorkit.signature import ModelSignature
 

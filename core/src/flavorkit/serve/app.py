@@ -25,6 +25,7 @@ from flavorkit.errors import FlavorkitError
 from flavorkit.serve import swagger, v2
 from flavorkit.serve.config import ServeConfig
 from flavorkit.serve.errors import RequestError
+from flavorkit.serve.logs import configure_logging
 from flavorkit.serve.openapi import build_openapi
 from flavorkit.serve.predict_routes import PredictRoutes, mlflow_error_body, v2_error_body
 from flavorkit.serve.state import ModelState
@@ -181,8 +182,6 @@ class _ScoringApp(FastAPI):
 
 def app_from_env() -> FastAPI:
     """The app of the config in ``FLAVORKIT_SERVE_CONFIG``: what each uvicorn worker imports."""
-    from flavorkit.serve.server import configure_logging
-
     configure_logging()
     return create_app(ServeConfig.from_env())
 

@@ -13,27 +13,13 @@ memory by N for non-mapped ones.
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
-import sys
 
 from flavorkit.errors import FlavorkitError, install_hint
 from flavorkit.serve.config import CONFIG_ENV, ServeConfig
+from flavorkit.serve.logs import configure_logging
 
 __all__ = ["configure_logging", "serve"]
-
-_LOG_FORMAT = "%(levelname)s:     %(message)s"  # uvicorn's own console style
-
-
-def configure_logging() -> None:
-    """Show flavorkit's INFO messages (model loading, readiness) next to uvicorn's."""
-    logger = logging.getLogger("flavorkit.serve")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(_LOG_FORMAT))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
 
 
 def check_dependencies() -> None:

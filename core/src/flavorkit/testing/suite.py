@@ -539,6 +539,7 @@ class FlavorConformanceTests(IntegrityConformanceTests, FormatConformanceTests):
         method = pyfunc_conf.get("predict_fn") or "predict"
         if _takes_data(getattr(model, method, None)):
             return MethodPredictor(model, method).predict(data, params)
+        from flavorkit.contract import PredictorContext
         from flavorkit.plugins import get_registry
 
         predictor = get_registry().hook.flavorkit_pyfunc_predictor(
@@ -546,6 +547,7 @@ class FlavorConformanceTests(IntegrityConformanceTests, FormatConformanceTests):
             model=model,
             conf=saved.flavor_conf(self.flavor),
             pyfunc_conf=pyfunc_conf,
+            context=PredictorContext(),
         )
         if predictor is None:
             raise TypeError(
@@ -738,6 +740,67 @@ class FlavorConformanceTests(IntegrityConformanceTests, FormatConformanceTests):
                 atol=case.atol,
                 names=("pyfunc", name),
                 label=f"predictions on input {i}",
+            )
+
+    def test_predictor_context(self, case: Case, flavorkit_state: _State) -> None:
+        """The predictor ``load_model`` builds with the model directory and load options in its
+        :class:`~flavorkit.contract.PredictorContext` predicts as one built from the native object
+        alone (no directory: how save-time inference builds it)."""
+        flavorkit_state.skip_if(NO_PYFUNC, "the flavor writes no python_function section")
+        from flavorkit.api import load_native
+        from flavorkit.contract import PredictorContext
+        from flavorkit.plugins import get_registry
+        from flavorkit.pyfunc import PyFuncModel
+
+        saved = flavorkit_state.saved(case)
+        loaded = flavorkit_state.pyfunc(case)
+        try:
+            native = load_native(saved.path, trust=case.trust, flavor=loaded.flavor)
+        except Exception as e:
+            _fail(f"load_native({saved.path}) failed:\n{_short_tb(e)}")
+        pyfunc_conf = {**(saved.pyfunc_conf or {}), "config": loaded.model_config}
+        hook = get_registry().hook.flavorkit_pyfunc_predictor
+        calls = {
+            "with its directory": PredictorContext(path=saved.path, trust=case.trust),
+            "in memory": PredictorContext(),
+        }
+        outputs: dict[str, list[Any]] = {}
+        for name, context in calls.items():
+            try:
+                predictor = hook(
+                    flavor=loaded.flavor,
+                    model=native,
+                    conf=saved.flavor_conf(loaded.flavor),
+                    pyfunc_conf=pyfunc_conf,
+                    context=context,
+                )
+            except Exception as e:
+                _fail(f"the predictor hook failed {name}:\n{_short_tb(e)}")
+            if predictor is None:
+                _fail(f"the plugin gave no predictor for flavor {loaded.flavor!r} ({name})")
+            twin = PyFuncModel(
+                loaded.metadata,
+                predictor,
+                flavor=loaded.flavor,
+                raw_model=native,
+                path=saved.path,
+                model_config=loaded.model_config,
+            )
+            outputs[name] = [
+                flavorkit_state.predict(twin, data, params, case)
+                for data, params in case.all_inputs()
+            ]
+        with_dir_outputs, in_memory_outputs = outputs.values()
+        for i, (with_dir, in_memory) in enumerate(
+            zip(with_dir_outputs, in_memory_outputs, strict=True)
+        ):
+            assert_predictions_equal(
+                with_dir,
+                in_memory,
+                rtol=case.rtol,
+                atol=case.atol,
+                names=("with its directory", "in memory"),
+                label=f"predictor context: predictions on input {i}",
             )
 
     def test_signature_inferred(self, case: Case, flavorkit_state: _State) -> None:

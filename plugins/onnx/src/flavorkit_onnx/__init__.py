@@ -13,8 +13,11 @@ numpy or pandas. The work lives in private modules, one idea each, imported when
 * :mod:`flavorkit_onnx._graph`: the signature read from the graph's typed inputs and outputs;
 * :mod:`flavorkit_onnx._session`: the ``InferenceSession``: providers and session options;
 * :mod:`flavorkit_onnx._predict`: mapping dicts, arrays and DataFrames to the graph's inputs, and
-  outputs back to a dict or a DataFrame;
-* :mod:`flavorkit_onnx._sources`: which file a loaded model came from, for its predictor.
+  outputs back to a dict or a DataFrame.
+
+A model :func:`flavorkit.load_model` loads gets its session opened from the file (onnxruntime then
+reads the external data itself, also past protobuf's 2 GB limit) with the caller's ``providers``:
+both reach :meth:`OnnxFlavor.predictor` through the core's predictor context.
 
 ONNX files run no code when loaded, so nothing here needs ``trust=True``.
 """
@@ -25,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from flavorkit.flavor import Flavor, FrameworkVersion, Predictor, SavedFlavor
+from flavorkit.flavor import Flavor, FrameworkVersion, Predictor, PredictorContext, SavedFlavor
 
 __version__ = "0.1.0"
 
@@ -196,24 +199,36 @@ class OnnxFlavor(Flavor):
         in MLmodel for the sessions this model's predictor opens.
         """
         _reject_unknown(options, LOAD_OPTIONS, "load")
-        chosen = None if providers is None else check_providers(providers, "providers")
-        from flavorkit_onnx import _files, _sources
+        if providers is not None:
+            check_providers(providers, "providers")
+        from flavorkit_onnx import _files
 
-        file = _files.model_file_of(path, conf)
-        model = _files.read_model(file)
-        _sources.remember(conf, model, _sources.Source(path, file, chosen))
-        return model
+        return _files.read_model(_files.model_file_of(path, conf))
 
-    def predictor(self, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any]) -> Predictor:
+    def predictor(
+        self,
+        model: Any,
+        conf: dict[str, Any],
+        pyfunc_conf: dict[str, Any],
+        *,
+        context: PredictorContext | None = None,
+    ) -> Predictor:
         """An :class:`~flavorkit_onnx._predict.OnnxPredictor` over a session for ``model``.
 
-        A model this flavor just loaded opens its session from the file (external data read by
-        onnxruntime, the caller's ``providers`` honoured); any other ``ModelProto`` (the one
-        being saved, one from ``load_native``), or a path, from memory.
+        A model loaded from a directory (``context.path``) opens its session from the file
+        (external data read by onnxruntime, the caller's ``providers`` load option honoured);
+        any other ``ModelProto`` (the one being saved, one from ``load_native``), or a path, from
+        memory.
         """
-        from flavorkit_onnx import _predict, _sources
+        from flavorkit_onnx import _files, _predict
 
-        return _predict.OnnxPredictor.for_model(model, conf, _sources.take(conf, model))
+        source = None
+        if context is not None and context.path is not None:
+            providers = context.options.get("providers")
+            chosen = None if providers is None else check_providers(providers, "providers")
+            file = _files.model_file_of(context.path, conf)
+            source = _predict.Source(context.path, file, chosen)
+        return _predict.OnnxPredictor.for_model(model, conf, source)
 
     def framework_versions(
         self, conf: dict[str, Any], pyfunc_conf: dict[str, Any]

@@ -32,15 +32,25 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from flavorkit.errors import FlavorkitError, SchemaEnforcementError
 from flavorkit_onnx import _graph, _session
-from flavorkit_onnx._sources import Source
 
-__all__ = ["OnnxPredictor"]
+__all__ = ["OnnxPredictor", "Source"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A model directory, its ``.onnx`` file, and the providers the caller chose (or None)."""
+
+    root: Path
+    file: Path
+    providers: list[str] | None = None
 
 
 class OnnxPredictor:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from flavorkit.errors import FlavorkitError
+from flavorkit_pythonmodel._capture import CAPTURED
 from flavorkit_pythonmodel._imports import missing_module_error, on_sys_path
-from flavorkit_pythonmodel.model import _captured
 
 __all__ = ["FunctionModel", "run_model_file"]
 
@@ -47,7 +47,7 @@ def run_model_file(file: Path, *, code_dir: Path | None = None) -> Any:
     mlflow_models = sys.modules.get("mlflow.models.model")
     before = getattr(mlflow_models, "__mlflow_model__", None)
     captured: list[Any] = []
-    token = _captured.set(captured)
+    token = CAPTURED.set(captured)
     try:
         with on_sys_path(code_dir):
             spec.loader.exec_module(module)
@@ -60,7 +60,7 @@ def run_model_file(file: Path, *, code_dir: Path | None = None) -> Any:
             f"running the model file {file} failed: {type(e).__name__}: {e}"
         ) from e
     finally:
-        _captured.reset(token)
+        CAPTURED.reset(token)
     if not captured:  # a file written for MLflow hands its model to mlflow.models.set_model
         mlflow_models = sys.modules.get("mlflow.models.model")
         model = getattr(mlflow_models, "__mlflow_model__", None)

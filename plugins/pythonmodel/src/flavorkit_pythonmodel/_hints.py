@@ -40,7 +40,7 @@ from typing import Any, Union, get_args, get_origin
 from flavorkit.errors import SchemaEnforcementError
 from flavorkit.schema import AnyType, Array, ColSpec, ColumnType, DataType, Map, Schema
 from flavorkit.signature import ModelSignature
-from flavorkit_pythonmodel.model import TypeHints
+from flavorkit_pythonmodel._typehints import TypeHints
 
 __all__ = [
     "HintedInput",

@@ -150,6 +150,11 @@ class _AppliedContexts:
 _APPLIED = _AppliedContexts()
 
 
+def context_applied(model: Any) -> bool:
+    """Whether :func:`apply_context` ran for this very object (its attributes may have changed)."""
+    return _APPLIED.get(model) is not None
+
+
 def apply_context(model: Any, context: PythonModelContext, *, from_dir: bool) -> None:
     """Call ``model.load_context(context)`` (if it has one) and remember that it did."""
     load_context = getattr(model, "load_context", None)

@@ -32,7 +32,7 @@ from flavorkit_pythonmodel import (
 )
 from flavorkit_pythonmodel._hints import signature_from_hints
 from flavorkit_pythonmodel._imports import class_reference
-from flavorkit_pythonmodel._predict import _APPLIED, hints_of, is_streamable
+from flavorkit_pythonmodel._predict import context_applied, hints_of, is_streamable
 from flavorkit_pythonmodel.model import ModelFromCode
 
 __all__ = ["save"]
@@ -122,7 +122,7 @@ def _reference(instance: Any, init_kwargs: Mapping[str, Any] | None) -> dict[str
             f"and init_kwargs={kwargs!r} do not fit its constructor ({e}). Pass "
             "init_kwargs={...}, or save with serialization='cloudpickle'."
         ) from e
-    if _APPLIED.get(instance) is None:  # its attributes are still the ones the caller set
+    if not context_applied(instance):  # its attributes are still the ones the caller set
         _refuse_lost_state(instance, cls, kwargs, ref)
     conf: dict[str, Any] = {"serialization": "reference", "python_model_class": ref}
     if kwargs:

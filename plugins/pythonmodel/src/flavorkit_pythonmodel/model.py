@@ -8,22 +8,17 @@ Nothing here imports numpy, pandas or cloudpickle: this module is imported to de
 
 from __future__ import annotations
 
-import contextvars
 import os
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from flavorkit_pythonmodel._capture import CAPTURED
+from flavorkit_pythonmodel._typehints import TypeHints
 
 __all__ = ["ModelFromCode", "PythonModel", "PythonModelContext", "TypeHints", "set_model"]
-
-
-class TypeHints(NamedTuple):
-    """The type hints of ``predict``'s input argument and return value (``None`` when absent)."""
-
-    input: Any = None
-    output: Any = None
 
 
 class PythonModelContext:
@@ -144,12 +139,6 @@ class ModelFromCode:
         return f"ModelFromCode({str(self.path)!r})"
 
 
-# The models set by set_model() while flavorkit runs a model file, innermost run last.
-_captured: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
-    "flavorkit_pythonmodel_captured", default=None
-)
-
-
 def set_model(model: Any) -> None:
     """Declare the model a model-from-code file defines; call it once at the end of the file.
 
@@ -161,7 +150,7 @@ def set_model(model: Any) -> None:
         raise TypeError(
             f"set_model() takes the model object (a PythonModel instance), got {model!r}."
         )
-    captured = _captured.get()
+    captured = CAPTURED.get()
     if captured is not None:
         captured.append(model)
         return

@@ -32,7 +32,7 @@ from flavorkit.errors import FlavorkitError
 from flavorkit.safety import model_file, require_trust
 from flavorkit_pytorch import SERIALIZATION_FORMATS
 from flavorkit_pytorch._device import check_device, model_device, same_device
-from flavorkit_pytorch._save import DATA_DIR, PICKLE_FILE, PICKLE_MODULE_INFO, PT2_FILE
+from flavorkit_pytorch._layout import DATA_DIR, PICKLE_FILE, PICKLE_MODULE_INFO, PT2_FILE
 
 __all__ = ["LoadedState", "detect_format", "load", "loaded_state", "place"]
 

@@ -45,6 +45,7 @@ import torch
 from flavorkit.flavor import SavedFlavor
 from flavorkit_pytorch import LOADER_MODULE, SERIALIZATION_FORMATS
 from flavorkit_pytorch._device import model_device
+from flavorkit_pytorch._layout import DATA_DIR, PICKLE_FILE, PICKLE_MODULE_INFO, PT2_FILE
 from flavorkit_pytorch._predict import Inputs, to_inputs
 
 __all__ = [
@@ -56,10 +57,6 @@ __all__ = [
     "save",
 ]
 
-DATA_DIR = "data"
-PT2_FILE = "model.pt2"
-PICKLE_FILE = "model.pth"
-PICKLE_MODULE_INFO = "pickle_module_info.txt"
 #: The loader for models MLflow's own ``mlflow.pytorch`` cannot predict with.
 FLAVORKIT_LOADER = "flavorkit.mlflow_loader"
 #: What MLflow writes as ``python_function.pickle_module_name`` (its cloudpickle wrapper).
