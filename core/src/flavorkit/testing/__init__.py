@@ -23,6 +23,8 @@ import pytest
 pytest.register_assert_rewrite(
     "flavorkit.testing.compare",
     "flavorkit.testing.suite",
+    "flavorkit.testing.checks",
+    "flavorkit.testing.state",
     "flavorkit.testing.badinputs",
     "flavorkit.testing.integrity",
     "flavorkit.testing.formats",
