@@ -24,7 +24,6 @@ from typing import Any
 
 from flavorkit.errors import FlavorkitError, SignatureVerificationError, install_hint
 from flavorkit.integrity.manifest import (
-    _MLMODEL,
     MANIFEST_FILE,
     SIGNATURE_FILE,
     UNRECORDED,
@@ -33,6 +32,7 @@ from flavorkit.integrity.manifest import (
     verify_directory,
     write_manifest,
 )
+from flavorkit.mlmodel import MLMODEL_FILE_NAME
 
 __all__ = ["sign_model", "verify_signature"]
 
@@ -124,7 +124,7 @@ def verify_signature(
         raise SignatureVerificationError(
             f"{root}: MLmodel's flavors, signature or saved_input_example_info differ from those "
             "the signed manifest recorded; the model was edited after signing.",
-            file=_MLMODEL,
+            file=MLMODEL_FILE_NAME,
         )
 
 
