@@ -7,6 +7,7 @@ form; aliases move between loads, versions are downloaded once.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -213,3 +214,53 @@ def test_cli_takes_uris(tracking: Server, logreg: Any, iris: Any, tmp_path: Path
     )
     assert predicted.returncode == 0, predicted.stderr
     assert predicted.stdout.strip()
+
+
+def test_serve_takes_a_uri(tracking: Server, logreg: Any, iris: Any, tmp_path: Path) -> None:
+    """``flavorkit serve models:/name@alias`` downloads the version and answers /invocations."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tracking_support import free_port
+
+    name = f"serve-{tmp_path.name}"
+    flavorkit.log_model(logreg, "model", registered_model_name=name, input_example=iris[0].head(2))
+    mlflow.MlflowClient().set_registered_model_alias(name, "live", "1")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flavorkit.cli",
+            "serve",
+            f"models:/{name}@live",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    body = json.dumps({"dataframe_split": json.loads(iris[0].head(3).to_json(orient="split"))})
+    try:
+        deadline, answer = time.monotonic() + 180, None
+        while time.monotonic() < deadline and server.poll() is None and answer is None:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/invocations",
+                data=body.encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5) as r:
+                    answer = json.loads(r.read())
+            except OSError:
+                time.sleep(0.5)
+        assert answer is not None, server.stderr.read().decode()[-2000:] if server.poll() else ""
+        assert answer["predictions"] == logreg.predict(iris[0].head(3)).tolist()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
