@@ -140,13 +140,15 @@ def run_flavorkit(root: Path) -> tuple[float, list[str]]:
 
 
 def _mlflow_states(execution_dir: Path) -> dict[str, float]:
+    """step -> recipe_step_execution_last_updated_timestamp of its execution_state.json."""
     states = {}
     for path in execution_dir.glob("steps/*/**/execution_state.json"):
         step = path.relative_to(execution_dir / "steps").parts[0]
         try:
-            states[step] = json.loads(path.read_text()).get("last_updated_timestamp", 0)
+            data = json.loads(path.read_text())
+            states[step] = float(data.get("recipe_step_execution_last_updated_timestamp", -1))
         except ValueError:
-            states[step] = -1
+            states[step] = path.stat().st_mtime
     return states
 
 
