@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flavorkit.errors import VersionMismatchError
+from flavorkit.errors import VersionMismatchError, install_hint
 
 __all__ = [
     "STRICT_ENV",
@@ -74,6 +74,8 @@ class VersionMismatch:
             minor = ".".join(self.saved.split(".")[:2])
             return f"run it under Python {minor} (python_env.yaml names the version)"
         wanted = self.compatible or f"=={self.saved}"
+        if self.package == "flavorkit" or self.package.startswith("flavorkit-"):
+            return install_hint(f'"{self.package}{wanted}"')  # built from the checkout
         return f'pip install "{self.package}{wanted}"'
 
     def describe(self) -> str:
