@@ -288,8 +288,9 @@ def test_import_is_light_and_a_missing_extra_is_named(tmp_path: Path) -> None:
 
     code = (
         "import sys\n"
-        "import flavorkit.batch\n"
-        "heavy = [m for m in ('numpy', 'pandas', 'pyarrow', 'tqdm') if m in sys.modules]\n"
+        "import flavorkit.batch, flavorkit.spark, flavorkit.dask\n"
+        "heavy = ('numpy', 'pandas', 'pyarrow', 'tqdm', 'pyspark', 'dask')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
         "assert not heavy, heavy\n"
         "sys.modules['pyarrow'] = None\n"
         "from flavorkit.batch import predict_files\n"
