@@ -166,13 +166,13 @@ class OnnxFlavor(Flavor):
 
         session_options = _session.check_session_options(onnx_session_options)
         proto = _files.as_model_proto(model)
-        _files.check_model(proto)
         _files.write_model(
             proto,
             path / MODEL_FILE,
             external_data_file=EXTERNAL_DATA_FILE if save_as_external_data else None,
             size_threshold=external_data_size_threshold,
         )
+        _files.check_model(path / MODEL_FILE)
         conf = {
             "code": None,
             "data": MODEL_FILE,

@@ -86,21 +86,16 @@ def as_model_proto(model: Any) -> onnx.ModelProto:
     )
 
 
-#: onnx.checker reads a ModelProto only below protobuf's 2 GB limit.
-_CHECKABLE_BYTES = 2**31 - 1
+def check_model(file: Path) -> None:
+    """A ValueError unless the written ``file`` is well-formed ONNX that a runtime can load.
 
-
-def check_model(model: onnx.ModelProto) -> None:
-    """A ValueError unless the graph is well-formed ONNX that a runtime can load.
-
-    Run at save (``onnx.checker``, without shape inference: cheap), so that a broken graph from
-    an exporter fails where it was made rather than when a server first opens a session. Models
-    past the checker's 2 GB limit are left to onnxruntime, which checks them when it loads them.
+    Run at save, on the file as a load will read it (``onnx.checker`` by path, so external data
+    and models past protobuf's 2 GB limit are checked too; no shape inference: cheap), so that a
+    broken graph from an exporter fails where it was made rather than when a server first opens
+    a session. The save is still in its temporary directory: a refusal leaves nothing behind.
     """
-    if model.ByteSize() >= _CHECKABLE_BYTES:
-        return
     try:
-        onnx.checker.check_model(model)
+        onnx.checker.check_model(str(file))
     except onnx.checker.ValidationError as e:
         first = str(e).strip().splitlines()[0]
         raise ValueError(
