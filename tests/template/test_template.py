@@ -369,7 +369,7 @@ def test_generated_project_passes_its_own_tests_in_a_fresh_virtualenv(tmp_path: 
         "test_signature_enforced[centroid-array]",
         "test_mlflow_loader_contract[centroid-frame]",
         "test_mlflow_loader_contract[centroid-array]",
-        "test_every_format_loads_back[default-centroid-frame]",
+        "test_every_format_loads_back[centroid-frame-default]",
         "test_every_format_saves_some_case[default]",
     ):
         assert outcomes.get(must_pass) == "passed", (must_pass, outcomes)
