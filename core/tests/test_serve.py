@@ -653,15 +653,17 @@ def test_several_workers_serve_one_port(models: dict[str, Path], site: Path, wor
     gen = start(models["cols"], site, work / "workers.log", "--workers", "2")
     server = next(gen)
     try:
+        # ready once each worker has loaded its copy (until then that worker answers 503)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while server.output().count("Model cols ready") < 2:
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.05)
+        assert server.output().count("Application startup complete") == 2
         body = {"dataframe_records": X.to_dict(orient="records")}
         for _ in range(20):
             with httpx.Client(base_url=server.url, timeout=30.0) as fresh:  # new connections
                 r = fresh.post("/invocations", json=body)
                 assert r.json() == {"predictions": expected(X)}
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while server.output().count("Application startup complete") < 2:
-            assert time.monotonic() < deadline, server.output()
-            time.sleep(0.05)
     finally:
         gen.close()
 
