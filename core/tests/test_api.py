@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -522,3 +523,46 @@ def test_every_key_of_a_saved_model_replaced_by_a_hostile_value_gives_a_flavorki
                 tried += 1
         (base / "MLmodel").write_text(yaml.safe_dump(doc))
     assert tried > 300
+
+
+class OnDemandFlavor(ToyFlavor):
+    """The toy flavor whose predictor reads the weights file itself (as ONNX's opens a session
+    from model.onnx), declaring native_on_demand; it counts its native loads."""
+
+    name = "ondemand"
+    model_types = ()
+    native_on_demand = True
+    loads = 0
+
+    def load(self, path: Path, conf: dict[str, Any], *, trust: bool, **options: Any) -> ToyModel:
+        type(self).loads += 1
+        return super().load(path, conf, trust=trust, **options)
+
+    def predictor(self, model: Any, conf: dict[str, Any], pyfunc_conf: dict[str, Any], *,
+                  context: Any = None) -> Any:  # fmt: skip
+        if model is None:
+            assert context is not None and context.path is not None
+            if context.options:
+                raise TypeError(f"unknown ondemand load options: {sorted(context.options)}")
+            raw = json.loads((context.path / conf["data"]).read_text())
+            model = ToyModel(raw["weights"], raw["bias"])
+        return super().predictor(model, conf, pyfunc_conf)
+
+
+def test_a_native_on_demand_flavor_loads_the_native_model_only_when_asked(tmp_path: Path) -> None:
+    plugins.get_registry().register(OnDemandFlavor)
+    assert plugins.get_registry().flavor("ondemand").native_on_demand
+    model = ToyModel([1.0, 2.0], 0.5)
+    flavorkit.save_model(model, tmp_path / "m", flavor="ondemand")
+    OnDemandFlavor.loads = 0
+    loaded = flavorkit.load_model(tmp_path / "m")
+    df = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
+    assert list(loaded.predict(df)) == list(model.predict(df))
+    assert OnDemandFlavor.loads == 0  # predicting needed only the files
+    raw = loaded.get_raw_model()
+    assert isinstance(raw, ToyModel) and raw.weights == [1.0, 2.0]
+    assert loaded.get_raw_model() is raw and OnDemandFlavor.loads == 1  # loaded once
+    with pytest.raises(TypeError, match="unknown ondemand load options"):
+        flavorkit.load_model(tmp_path / "m", threads=2)  # refused up front, not on demand
+    # MLflow's loader hands MLflow the same lazily loaded object
+    assert isinstance(_load_pyfunc(str(tmp_path / "m")).get_raw_model(), ToyModel)

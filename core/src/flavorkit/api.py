@@ -182,15 +182,26 @@ def load_model(
     flavor, conf = _choose_flavor(meta, root)
     _check_versions(root, meta, flavor, conf)
     registry = get_registry()
-    native = registry.hook.flavorkit_load_model(
-        flavor=flavor, path=root, conf=conf, trust=trust, options=load_options
-    )
+
+    def load_native_model() -> Any:
+        return registry.hook.flavorkit_load_model(
+            flavor=flavor, path=root, conf=conf, trust=trust, options=load_options
+        )
+
+    on_demand = registry.flavor(flavor).native_on_demand
+    native = None if on_demand else load_native_model()
     config = _merge_config(pyfunc.config, model_config)
     pyfunc_conf = {**meta.flavors[PYFUNC_FLAVOR], "config": config}
     context = PredictorContext(path=root, trust=trust, options=dict(load_options))
     predictor = _predictor(flavor, native, conf, pyfunc_conf, context)
     return PyFuncModel(
-        meta, predictor, flavor=flavor, raw_model=native, path=root, model_config=config
+        meta,
+        predictor,
+        flavor=flavor,
+        raw_model=load_native_model if on_demand else native,
+        raw_model_on_demand=on_demand,
+        path=root,
+        model_config=config,
     )
 
 

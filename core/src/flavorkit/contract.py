@@ -26,6 +26,12 @@ class FlavorInfo:
     ``loader_modules`` are ``python_function.loader_module`` values of models with no flavor
     section of their own that this flavor can load (``"mlflow.pyfunc.model"``). ``capabilities``
     tell the conformance suite which checks apply (see :mod:`flavorkit.testing`).
+
+    ``native_on_demand`` says the predictor runs from the model's files alone (an onnxruntime
+    session opened from ``model.onnx``): :func:`flavorkit.load_model` then calls the predictor
+    hook with ``model=None`` and the directory in its context, and calls the load hook only when
+    :meth:`~flavorkit.pyfunc.PyFuncModel.get_raw_model` first asks for the native object. A cold
+    start then pays for the runtime alone, not for the framework that parses the native object.
     """
 
     name: str
@@ -33,6 +39,7 @@ class FlavorInfo:
     package: str | None = None
     loader_modules: tuple[str, ...] = ()
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    native_on_demand: bool = False
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,10 @@ class Flavor(ABC):
     #: (``"scikit-learn"``, ``"sklearn_version"``): the load-time version check reads them.
     framework_package: ClassVar[str | None] = None
     framework_version_key: ClassVar[str | None] = None
+    #: The predictor runs from the files alone: ``load_model`` passes ``model=None`` (the
+    #: directory is ``context.path``) and calls :meth:`load` only when ``get_raw_model()`` asks.
+    #: :meth:`predictor` must then reject unknown load options as :meth:`load` would.
+    native_on_demand: ClassVar[bool] = False
 
     def info(self) -> FlavorInfo:
         return FlavorInfo(
@@ -113,6 +117,7 @@ class Flavor(ABC):
             package=self.package,
             loader_modules=tuple(self.loader_modules),
             capabilities=frozenset(self.capabilities),
+            native_on_demand=self.native_on_demand,
         )
 
     # -- what an author implements ---------------------------------------------------------------

@@ -120,9 +120,13 @@ def flavorkit_pyfunc_predictor(
     for a model :func:`flavorkit.load_model` just loaded, ``context.path`` is the model directory
     and ``context.options`` the load options the caller gave (the same ``options`` the load hook
     received), so a runtime can be opened from the files with the caller's settings; at save time
-    ``context.path`` is None. Like any pluggy argument it may be left out of an implementation
-    that does not need it. The predictor must predict the same either way: the conformance kit
-    checks that a predictor built with the directory matches one built from the object alone.
+    ``context.path`` is None. A flavor whose :class:`~flavorkit.contract.FlavorInfo` says
+    ``native_on_demand`` is called by ``load_model`` with ``model=None`` (the load hook runs
+    only when ``get_raw_model()`` asks), so it must build the predictor from the files and
+    reject unknown ``context.options`` itself. Like any pluggy argument it may be left out of an
+    implementation that does not need it. The predictor must predict the same either way: the
+    conformance kit checks that a predictor built with the directory matches one built from the
+    object alone.
 
     Example::
 

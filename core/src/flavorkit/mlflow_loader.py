@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flavorkit.mlmodel import MLMODEL_FILE_NAME
+
+if TYPE_CHECKING:
+    from flavorkit.pyfunc import PyFuncModel
 
 __all__ = ["TRUST_ENV"]
 
@@ -26,9 +29,9 @@ TRUST_ENV = "FLAVORKIT_TRUST"
 class _MLflowModel:
     """What MLflow's PyFuncModel wraps: MLflow enforces the signature itself before calling."""
 
-    def __init__(self, predictor: Any, raw_model: Any):
-        self._predictor = predictor
-        self._raw_model = raw_model
+    def __init__(self, model: PyFuncModel):
+        self._predictor = model.predictor
+        self._model = model
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         return self._predictor.predict(data, params)
@@ -43,7 +46,7 @@ class _MLflowModel:
         return stream(data, params)
 
     def get_raw_model(self) -> Any:
-        return self._raw_model
+        return self._model.get_raw_model()
 
 
 def _load_pyfunc(data_path: str, model_config: dict[str, Any] | None = None) -> _MLflowModel:
@@ -63,4 +66,4 @@ def _load_pyfunc(data_path: str, model_config: dict[str, Any] | None = None) -> 
             f"{reason} MLflow has no trust argument: if you trust where this model came from, "
             f"set {TRUST_ENV}=1 in the environment of the process that loads it."
         ) from None
-    return _MLflowModel(model.predictor, model.get_raw_model())
+    return _MLflowModel(model)

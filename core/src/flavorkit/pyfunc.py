@@ -31,6 +31,7 @@ class PyFuncModel:
         *,
         flavor: str,
         raw_model: Any,
+        raw_model_on_demand: bool = False,
         path: Path | None = None,
         model_config: dict[str, Any] | None = None,
     ):
@@ -39,7 +40,9 @@ class PyFuncModel:
         self.path = path
         self.model_config = model_config or {}
         self._predictor = predictor
+        # on demand, ``raw_model`` is the function that loads it (FlavorInfo.native_on_demand)
         self._raw_model = raw_model
+        self._raw_model_pending = raw_model_on_demand
         self._input_example: Any = _UNSET
         signature = metadata.signature
         self._inputs = signature.inputs if signature is not None else None
@@ -69,7 +72,13 @@ class PyFuncModel:
         return self._predictor
 
     def get_raw_model(self) -> Any:
-        """The framework's own object (an estimator, a module, an inference session...)."""
+        """The framework's own object (an estimator, a module, a ModelProto...).
+
+        Flavors whose predictor runs from the files alone load it here, on first call.
+        """
+        if self._raw_model_pending:
+            self._raw_model = self._raw_model()
+            self._raw_model_pending = False
         return self._raw_model
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:

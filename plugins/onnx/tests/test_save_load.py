@@ -258,9 +258,12 @@ def test_external_data_outside_the_directory_is_refused(tmp_path: Path, location
     (tmp_path / "secret.bin").write_bytes(b"\0" * 600_000)
     os.symlink(tmp_path / "secret.bin", tmp_path / "m" / "link.bin")
     _with_location(tmp_path / "m", location)
-    for load in (flavorkit.load_native, flavorkit.load_model):
-        with pytest.raises(ModelPathError, match=r"tensor 'w1'.*beside the model"):
-            load(tmp_path / "m")
+    with pytest.raises(ModelPathError, match=r"tensor 'w1'.*beside the model"):
+        flavorkit.load_native(tmp_path / "m")
+    # load_model opens the session from the file: onnxruntime >= 1.24 refuses the location
+    # itself, older ones get the plugin's own check first
+    with pytest.raises(ModelPathError, match=r"refusing to read the external data.*beside the"):
+        flavorkit.load_model(tmp_path / "m")
 
 
 def test_missing_external_data_names_the_file(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from models import two_inputs, two_inputs_data
 
 import flavorkit
 from flavorkit.errors import MLmodelError
-from flavorkit_onnx import ProviderUnavailableWarning
+from flavorkit_onnx import ProviderUnavailableWarning, _session
 
 CPU = "CPUExecutionProvider"
 MISSING = "NoSuchExecutionProvider"
@@ -183,3 +185,25 @@ def test_default_requirements_are_onnx_and_onnxruntime_pinned() -> None:
     assert onnx_req == f"onnx=={version('onnx')}"
     name, pinned = runtime_req.split("==")
     assert name.startswith("onnxruntime") and pinned == version(name)
+
+
+# -- the native model on demand -----------------------------------------------------------------
+
+
+def test_load_and_predict_import_onnxruntime_only_the_proto_loads_on_demand(saved: Path) -> None:
+    """load_model opens the session from the file; onnx (ml_dtypes, protobuf's generated
+    modules: most of a cold start) is imported only when get_raw_model() asks for the proto."""
+    code = (
+        "import sys, numpy as np, flavorkit\n"
+        f"m = flavorkit.load_model({str(saved)!r})\n"
+        "m.predict({'a': np.ones((2, 3), np.float32), 'b': np.ones((2, 1), np.int64)})\n"
+        "print('onnx' in sys.modules, 'pandas' in sys.modules)\n"
+        "raw = m.get_raw_model()\n"
+        "print(type(raw).__name__, 'onnx' in sys.modules, raw is m.get_raw_model())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    # an onnxruntime before 1.24 does not check external data locations: the plugin reads the
+    # graph (with onnx) to check them first
+    onnx_at_load = str(not _session.checks_external_data())
+    assert out.stdout.split() == [onnx_at_load, "False", "ModelProto", "True", "True"]

@@ -102,7 +102,8 @@ class FlavorConformanceTests(
     ``test_predictor_context[case]``
         The predictor built with the model directory and load options in its
         :class:`~flavorkit.contract.PredictorContext` (as ``load_model`` builds it) predicts as
-        one built from the native object alone (``no_pyfunc`` skips).
+        one built from the native object alone (``no_pyfunc`` skips). A ``native_on_demand``
+        flavor gets ``model=None`` with its directory, as ``load_model`` calls it.
     ``test_signature_inferred[case]``
         The signature's inputs (and params) are those inferred from the input example.
     ``test_signature_enforced[case]``

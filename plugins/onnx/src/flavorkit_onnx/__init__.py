@@ -17,7 +17,10 @@ numpy or pandas. The work lives in private modules, one idea each, imported when
 
 A model :func:`flavorkit.load_model` loads gets its session opened from the file (onnxruntime then
 reads the external data itself, also past protobuf's 2 GB limit) with the caller's ``providers``:
-both reach :meth:`OnnxFlavor.predictor` through the core's predictor context.
+both reach :meth:`OnnxFlavor.predictor` through the core's predictor context. The flavor is
+``native_on_demand``: ``load_model`` imports onnxruntime only, and the ``ModelProto`` is parsed
+(with ``onnx``) when ``get_raw_model()`` first asks for it, so a cold start costs about what
+onnxruntime alone does. onnxruntime refuses external data outside the model's directory itself.
 
 ONNX files run no code when loaded, so nothing here needs ``trust=True``.
 """
@@ -105,6 +108,26 @@ def _reject_unknown(options: Mapping[str, Any], known: Sequence[str], what: str)
         )
 
 
+def _model_file_of(path: Path, conf: dict[str, Any]) -> Path:
+    """The ``.onnx`` file of the model directory ``path``, from the section's ``data`` key."""
+    from flavorkit.errors import FlavorkitError
+    from flavorkit.mlmodel import PYFUNC_FLAVOR
+    from flavorkit.safety import model_file
+
+    section = PYFUNC_FLAVOR if "loader_module" in conf else "onnx"
+    data = conf.get("data")
+    if not data:
+        raise FlavorkitError(
+            f"{path}: MLmodel key '{section}.data' is missing; it names the model's .onnx file "
+            "(MLflow writes 'data: model.onnx')."
+        )
+    file = model_file(path, data, key=f"{section}.data")
+    if not file.is_file():
+        what = "a directory" if file.is_dir() else "missing"
+        raise FlavorkitError(f"{file}: the ONNX model file (MLmodel '{section}.data') is {what}.")
+    return file
+
+
 class OnnxFlavor(Flavor):
     """The ``onnx`` flavor: an ``onnx.ModelProto`` (or a ``.onnx`` file), saved as MLflow does.
 
@@ -132,6 +155,7 @@ class OnnxFlavor(Flavor):
     framework_package = "onnx"
     framework_version_key = "onnx_version"
     loader_modules = (LOADER_MODULE,)
+    native_on_demand = True  # load_model opens the session from the file; no onnx import
 
     def save(
         self,
@@ -203,7 +227,7 @@ class OnnxFlavor(Flavor):
             check_providers(providers, "providers")
         from flavorkit_onnx import _files
 
-        return _files.read_model(_files.model_file_of(path, conf))
+        return _files.read_model(_model_file_of(path, conf))
 
     def predictor(
         self,
@@ -215,19 +239,23 @@ class OnnxFlavor(Flavor):
     ) -> Predictor:
         """An :class:`~flavorkit_onnx._predict.OnnxPredictor` over a session for ``model``.
 
-        A model loaded from a directory (``context.path``) opens its session from the file
-        (external data read by onnxruntime, the caller's ``providers`` load option honoured);
-        any other ``ModelProto`` (the one being saved, one from ``load_native``), or a path, from
-        memory.
+        A model loaded from a directory (``context.path``; ``model`` is None, the flavor being
+        ``native_on_demand``) opens its session from the file (external data read by
+        onnxruntime, the caller's ``providers`` load option honoured); any other ``ModelProto``
+        (the one being saved, one from ``load_native``), or a path, from memory.
         """
-        from flavorkit_onnx import _files, _predict
+        from flavorkit_onnx import _predict
 
         source = None
         if context is not None and context.path is not None:
-            providers = context.options.get("providers")
+            options = dict(context.options)
+            providers = options.pop("providers", None)
+            _reject_unknown(options, LOAD_OPTIONS, "load")
             chosen = None if providers is None else check_providers(providers, "providers")
-            file = _files.model_file_of(context.path, conf)
+            file = _model_file_of(context.path, conf)
             source = _predict.Source(context.path, file, chosen)
+        elif model is None:
+            raise TypeError("onnx: a predictor needs a ModelProto or the model's directory.")
         return _predict.OnnxPredictor.for_model(model, conf, source)
 
     def framework_versions(

@@ -28,7 +28,6 @@ import onnx
 from onnx import TensorProto
 
 from flavorkit.errors import FlavorkitError, ModelPathError
-from flavorkit.mlmodel import PYFUNC_FLAVOR
 from flavorkit.safety import model_file
 
 __all__ = [
@@ -36,8 +35,8 @@ __all__ = [
     "fits_in_one_message",
     "as_model_proto",
     "external_tensors",
-    "model_file_of",
     "onnx_version",
+    "read_graph",
     "read_model",
     "write_model",
 ]
@@ -292,24 +291,22 @@ def _copy_field(field: Any, value: Any, dst: Any) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def model_file_of(path: Path, conf: dict[str, Any]) -> Path:
-    """The ``.onnx`` file of the model directory ``path``, from the section's ``data`` key."""
-    section = PYFUNC_FLAVOR if "loader_module" in conf else "onnx"
-    data = conf.get("data")
-    if not data:
-        raise FlavorkitError(
-            f"{path}: MLmodel key '{section}.data' is missing; it names the model's .onnx file "
-            "(MLflow writes 'data: model.onnx')."
-        )
-    file = model_file(path, data, key=f"{section}.data")
-    if not file.is_file():
-        what = "a directory" if file.is_dir() else "missing"
-        raise FlavorkitError(f"{file}: the ONNX model file (MLmodel '{section}.data') is {what}.")
-    return file
-
-
 def read_model(file: Path) -> onnx.ModelProto:
     """The model in ``file`` with its external data loaded, each side file checked first."""
+    model, tensors = read_graph(file)
+    if tensors:
+        try:
+            onnx.external_data_helper.load_external_data_for_model(model, str(file.parent))
+        except Exception as e:
+            raise FlavorkitError(
+                f"{file}: its external data cannot be read ({type(e).__name__}: {e})."
+            ) from e
+    return model
+
+
+def read_graph(file: Path) -> tuple[onnx.ModelProto, list[TensorProto]]:
+    """The model in ``file`` without its external data, and the tensors keeping theirs in side
+    files, each location checked to be a file beside the model."""
     try:
         model = onnx.load(str(file), load_external_data=False)
     except Exception as e:
@@ -333,11 +330,4 @@ def read_model(file: Path) -> onnx.ModelProto:
                 f"{file}: tensor {tensor.name!r} keeps its data in {_location(tensor)!r}, which "
                 f"is missing from {file.parent}. Copy the files saved beside the .onnx file too."
             )
-    if tensors:
-        try:
-            onnx.external_data_helper.load_external_data_for_model(model, str(file.parent))
-        except Exception as e:
-            raise FlavorkitError(
-                f"{file}: its external data cannot be read ({type(e).__name__}: {e})."
-            ) from e
-    return model
+    return model, tensors

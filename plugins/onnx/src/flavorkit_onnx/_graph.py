@@ -23,45 +23,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from typing import Any
 
-import numpy as np
 import onnx
 from onnx import TensorProto
 
 from flavorkit.schema import InputSpec, Schema, TensorSpec
 from flavorkit.signature import ModelSignature
+from flavorkit_onnx._dtypes import NUMPY_DTYPES
 
-__all__ = ["NUMPY_DTYPES", "describe_type", "numpy_dtype_of", "signature_of"]
-
-#: ONNX element types with a numpy dtype, keyed by their name in onnxruntime's type strings.
-NUMPY_DTYPES: dict[str, np.dtype[Any]] = {
-    name: np.dtype(dtype)
-    for name, dtype in {
-        "float": "float32",
-        "double": "float64",
-        "float16": "float16",
-        "int8": "int8",
-        "int16": "int16",
-        "int32": "int32",
-        "int64": "int64",
-        "uint8": "uint8",
-        "uint16": "uint16",
-        "uint32": "uint32",
-        "uint64": "uint64",
-        "bool": "bool",
-        "string": "object",
-        "complex64": "complex64",
-        "complex128": "complex128",
-    }.items()
-}
-
-
-def numpy_dtype_of(ort_type: str) -> np.dtype[Any] | None:
-    """The numpy dtype of an onnxruntime type string (``"tensor(float)"``), else None."""
-    if ort_type.startswith("tensor(") and ort_type.endswith(")"):
-        return NUMPY_DTYPES.get(ort_type[7:-1])
-    return None
+__all__ = ["describe_type", "signature_of"]
 
 
 def _elem_name(elem_type: int) -> str:

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from flavorkit.errors import FlavorkitError, SchemaEnforcementError
-from flavorkit_onnx import _graph, _session
+from flavorkit_onnx import _dtypes, _session
 
 __all__ = ["OnnxPredictor", "Source"]
 
@@ -64,7 +64,7 @@ class OnnxPredictor:
         inputs = session.get_inputs()
         self._inputs: list[str] = [i.name for i in inputs]
         self._types: dict[str, str] = {i.name: i.type for i in inputs}
-        self._dtypes = {i.name: _graph.numpy_dtype_of(i.type) for i in inputs}
+        self._dtypes = {i.name: _dtypes.numpy_dtype_of(i.type) for i in inputs}
         self._ranks = {i.name: len(i.shape) if isinstance(i.shape, list) else None for i in inputs}
         self._outputs: list[str] = [o.name for o in session.get_outputs()]
 
@@ -73,8 +73,6 @@ class OnnxPredictor:
         """A predictor over a new session with the providers and session options of ``conf``:
         for the file ``model`` was loaded from (``source``), else for ``model`` itself (a
         ``ModelProto``, or a path at save time)."""
-        from flavorkit_onnx import _files
-
         mlmodel = str(source.root / "MLmodel") if source is not None else "MLmodel"
         providers = _session.recorded_providers(conf, mlmodel)
         sess_options = _session.session_options(conf.get("onnx_session_options"), mlmodel)
@@ -82,7 +80,13 @@ class OnnxPredictor:
         if source is not None:
             target, where = source.file, str(source.file)
             providers = source.providers or providers
+            if not _session.checks_external_data():  # then check the locations here (onnx)
+                from flavorkit_onnx import _files
+
+                _files.read_graph(source.file)
         else:
+            from flavorkit_onnx import _files  # imports onnx: only for an in-memory model
+
             target, where = _files.as_model_proto(model), "the in-memory model"
         session = _session.open_session(
             target, providers=providers, sess_options=sess_options, where=where

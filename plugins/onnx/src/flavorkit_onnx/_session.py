@@ -30,12 +30,11 @@ import warnings
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import onnx
 import onnxruntime as ort
 
-from flavorkit.errors import FlavorkitError, MLmodelError
+from flavorkit.errors import FlavorkitError, MLmodelError, ModelPathError
 from flavorkit_onnx import (
     DEFAULT_PROVIDERS,
     DEFAULT_SIZE_THRESHOLD,
@@ -46,8 +45,12 @@ from flavorkit_onnx import (
     check_providers,
 )
 
+if TYPE_CHECKING:
+    import onnx
+
 __all__ = [
     "check_session_options",
+    "checks_external_data",
     "open_session",
     "pinned_requirements",
     "recorded_providers",
@@ -234,6 +237,16 @@ def open_session(
         return _session(str(file), sess_options, chosen, where)
 
 
+def checks_external_data() -> bool:
+    """Whether this onnxruntime refuses external data locations leading out of the model's
+    directory (``..``, absolute paths, symlinks): 1.24 does, 1.22 and older open them."""
+    try:
+        major, minor = (int(part) for part in ort.__version__.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (1, 24)
+
+
 def _session(
     model: str | bytes, options: ort.SessionOptions, providers: list[str], where: str
 ) -> ort.InferenceSession:
@@ -242,6 +255,12 @@ def _session(
     except Exception as e:
         if not type(e).__module__.startswith("onnxruntime"):
             raise
+        if "External data path" in str(e):
+            detail = str(e).split("Error: ", 1)[-1]
+            raise ModelPathError(
+                f"onnx: {where}: refusing to read the external data of the model: {detail}; its "
+                "location must be a file beside the model"
+            ) from None
         raise FlavorkitError(
             f"onnx: {where}: onnxruntime cannot open the model ({type(e).__name__}: {e})."
         ) from e

@@ -84,17 +84,23 @@ class PredictionChecks(ChecksBase):
         except Exception as e:
             fail(f"load_native({saved.path}) failed:\n{short_tb(e)}")
         pyfunc_conf = {**(saved.pyfunc_conf or {}), "config": loaded.model_config}
-        hook = get_registry().hook.flavorkit_pyfunc_predictor
+        registry = get_registry()
+        hook = registry.hook.flavorkit_pyfunc_predictor
+        # a native_on_demand flavor gets no native object with its directory, as from load_model
+        on_demand = registry.flavor(loaded.flavor).native_on_demand
         calls = {
-            "with its directory": PredictorContext(path=saved.path, trust=case.trust),
-            "in memory": PredictorContext(),
+            "with its directory": (
+                None if on_demand else native,
+                PredictorContext(path=saved.path, trust=case.trust),
+            ),
+            "in memory": (native, PredictorContext()),
         }
         outputs: dict[str, list[Any]] = {}
-        for name, context in calls.items():
+        for name, (model, context) in calls.items():
             try:
                 predictor = hook(
                     flavor=loaded.flavor,
-                    model=native,
+                    model=model,
                     conf=saved.flavor_conf(loaded.flavor),
                     pyfunc_conf=pyfunc_conf,
                     context=context,
