@@ -302,7 +302,10 @@ def report(
             verdicts.append((f"{r.name}: <= 1.2x floor", ratio_floor <= 1.2))
         if ratio_ml:
             verdicts.append((f"{r.name}: <= 0.3x MLflow", ratio_ml <= 0.3))
-    skops, pkl = med(rows[0].name, "flavorkit"), med(rows[1].name, "flavorkit")
+    by_name = {r.name: r for r in rows}
+    skops_row, pickle_row = "sklearn, skops (default)", "sklearn, pickle (trust=True)"
+    skops = med(skops_row, "flavorkit") if skops_row in by_name else None
+    pkl = med(pickle_row, "flavorkit") if pickle_row in by_name else None
     if skops and pkl:
         print(f"\nskops / pickle (flavorkit): {skops / pkl:.2f}x   target <= 1.3x")
         verdicts.append(("skops <= 1.3x pickle", skops / pkl <= 1.3))

@@ -152,6 +152,9 @@ def check_versions(
 
 
 def _compatible(saved: str, installed: str, declared: str | None) -> bool:
+    release = saved.partition("+")[0]
+    if release == installed.partition("+")[0] and declared in (None, f">={release}"):
+        return True  # the release it was saved with: no need to import packaging on a cold start
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 

@@ -35,14 +35,17 @@ float32, which numpy has.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 import torch
 
 from flavorkit_pytorch._device import model_device, resolve_device
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Inputs", "PyTorchPredictor", "make_predictor", "to_inputs", "to_outputs"]
 
@@ -57,9 +60,11 @@ class Inputs(NamedTuple):
 
 def to_inputs(data: Any, device: torch.device) -> Inputs:
     """``data`` as forward's arguments on ``device`` (see the module doc for the rules)."""
-    if isinstance(data, pd.DataFrame):
+    # pandas only when the caller has it loaded: arrays in, arrays out, no 0.7 s pandas import
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(data, pandas.DataFrame):
         return Inputs((_tensor(data, "the DataFrame", device),), {}, data.index)
-    if isinstance(data, pd.Series):
+    if pandas is not None and isinstance(data, pandas.Series):
         return Inputs((_tensor(data.to_frame(), "the Series", device),), {}, data.index)
     if isinstance(data, Mapping):
         kwargs = {}
@@ -78,9 +83,10 @@ def to_inputs(data: Any, device: torch.device) -> Inputs:
 
 
 def _tensor(value: Any, where: str, device: torch.device) -> torch.Tensor:
+    pandas = sys.modules.get("pandas")
     if isinstance(value, torch.Tensor):
         tensor = value
-    elif isinstance(value, pd.DataFrame):
+    elif pandas is not None and isinstance(value, pandas.DataFrame):
         return _tensor(value.to_numpy(dtype=np.float32), where, device)
     elif isinstance(value, np.ndarray):
         if value.dtype.kind not in "biufc":
@@ -105,6 +111,8 @@ def to_outputs(out: Any, index: pd.Index | None) -> Any:
     if isinstance(out, torch.Tensor):
         array = _numpy(out)
         if index is not None and array.ndim in (1, 2) and len(array) == len(index):
+            import pandas as pd  # an index came from a DataFrame: pandas is loaded
+
             return pd.DataFrame(array, index=index)
         return array
     return _convert(out)
