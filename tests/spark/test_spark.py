@@ -56,6 +56,24 @@ def test_binding_by_signature_positional_and_struct(spark, frame, model_dir: Pat
     np.testing.assert_array_equal(collect(shuffled), expected)
 
 
+def test_arrow_and_pandas_udfs_score_alike(spark, frame, model_dir: Path) -> None:
+    """Scalar results go through an Arrow UDF where PySpark has one, and agree with pandas'."""
+    from dataclasses import replace
+
+    from pyspark.sql.pandas import functions
+
+    from flavorkit.spark.udf import SparkModelUDF
+
+    udf = spark_udf(spark, str(model_dir))
+    assert udf.spec.arrow == hasattr(functions, "arrow_udf")
+    by_pandas = SparkModelUDF(replace(udf.spec, arrow=False))
+    for args in ((), ("a", "b", "c"), (F.struct("c", "a", "b"),)):
+        np.testing.assert_array_equal(
+            collect(frame.withColumn("p", udf(*args))),
+            collect(frame.withColumn("p", by_pandas(*args))),
+        )
+
+
 def test_given_result_types(spark, frame, model_dir: Path, tmp_path: Path) -> None:
     as_double = spark_udf(spark, str(model_dir), "double")
     np.testing.assert_allclose(
@@ -66,6 +84,7 @@ def test_given_result_types(spark, frame, model_dir: Path, tmp_path: Path) -> No
     )
     proba = spark_udf(spark, str(tmp_path / "proba"))
     assert proba.result_type == T.ArrayType(T.DoubleType())
+    assert not proba.spec.arrow  # arrays and structs keep the pandas UDF
     np.testing.assert_allclose(
         np.stack(collect(frame.withColumn("p", proba()))), CLASSIFIER.predict_proba(X)
     )

@@ -21,6 +21,7 @@ from typing import Any
 from flavorkit.api import resolve_model_path
 from flavorkit.errors import FlavorkitError, MissingExtraError, SchemaEnforcementError
 from flavorkit.mlmodel import Model
+from flavorkit.schema import ColSpec, DataType, Schema
 from flavorkit.spark.types import parse_result_type, result_type_for
 from flavorkit.spark.worker import UDFSpec, make_udf_function
 
@@ -65,6 +66,8 @@ def spark_udf(
     if inputs is not None and inputs.has_input_names():
         names = tuple(str(n) for n in inputs.input_names())
     spec = UDFSpec(
+        arrow=_arrow_udf_fits(inputs, dtype),
+        timezone=str(spark.conf.get("spark.sql.session.timeZone")),
         archive=_ship(spark.sparkContext, root, meta),
         model_uri=str(model_uri),
         input_names=names,
@@ -76,15 +79,55 @@ def spark_udf(
     return SparkModelUDF(spec)
 
 
+#: Signature column types whose pandas form is the same from Arrow's ``to_pandas`` as from
+#: Spark's own pandas conversion, so the Arrow UDF feeds the model exactly what the pandas
+#: UDF would.
+_ARROW_INPUTS = frozenset(
+    {
+        DataType.boolean,
+        DataType.integer,
+        DataType.long,
+        DataType.float,
+        DataType.double,
+        DataType.string,
+        DataType.datetime,
+    }
+)
+
+
+def _arrow_udf_fits(inputs: Schema | None, result_type: Any) -> bool:
+    """Whether to score through an Arrow iterator UDF rather than a pandas one.
+
+    The Arrow UDF (PySpark >= 4.1) skips Spark's column-by-column Arrow -> pandas conversion
+    and its per-value checks of the returned Series; flavorkit builds the pandas frame in one
+    call and returns one Arrow array. It is used for named scalar inputs of the types above
+    and a scalar number, bool or string result; anything else (tensors, arrays, structs,
+    maps, no signature) keeps the pandas UDF, whose conversions those types rely on.
+    """
+    from pyspark.sql import types as T
+    from pyspark.sql.pandas import functions
+
+    if not hasattr(functions, "arrow_udf") or inputs is None or not inputs.has_input_names():
+        return False
+    if inputs.is_tensor_spec() or not all(
+        isinstance(spec, ColSpec) and isinstance(spec.type, DataType) and spec.type in _ARROW_INPUTS
+        for spec in inputs.inputs
+    ):
+        return False
+    scalars = (T.NumericType, T.BooleanType, T.StringType)
+    return isinstance(result_type, scalars) and not isinstance(result_type, T.DecimalType)
+
+
 class SparkModelUDF:
     """The UDF :func:`spark_udf` returns; calling it on columns gives a Column."""
 
     def __init__(self, spec: UDFSpec):
-        from pyspark.sql.pandas.functions import pandas_udf
+        from pyspark.sql.pandas import functions
 
         self.spec = spec
         self.result_type = spec.result_type
-        self._udf = pandas_udf(make_udf_function(spec), returnType=spec.result_type)
+        wrap: Any = functions.arrow_udf if spec.arrow else functions.pandas_udf
+        self._udf = wrap(make_udf_function(spec), returnType=spec.result_type)
 
     def __call__(self, *columns: Any) -> Any:
         names = self.spec.input_names

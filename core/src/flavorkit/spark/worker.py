@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from flavorkit.pyfunc import PyFuncModel
 
-__all__ = ["UDFSpec", "load_count", "make_udf_function", "score_batches"]
+__all__ = ["UDFSpec", "load_count", "make_udf_function", "score_arrow_batches", "score_batches"]
 
 _MODELS: dict[str, PyFuncModel] = {}
 _LOCK = threading.Lock()
@@ -43,11 +43,28 @@ class UDFSpec:
     params: dict[str, Any] | None = None
     trust: bool = False
     load_options: dict[str, Any] = field(default_factory=dict)
+    #: Score through an Arrow iterator UDF (PySpark >= 4.1) instead of a pandas one: set by
+    #: :func:`flavorkit.spark.spark_udf` when the result is a scalar number, bool or string.
+    arrow: bool = False
+    #: The session time zone, for Arrow timestamps (the pandas UDF path localizes to it).
+    timezone: str = "UTC"
 
 
 def make_udf_function(spec: UDFSpec) -> Callable[..., Any]:
     """The function ``pandas_udf`` wraps; its type hints make it an iterator-of-batches UDF."""
     import typing
+
+    if spec.arrow:
+        import pyarrow as pa
+
+        def predict_arrow(batches: Iterator[Any]) -> Iterator[Any]:
+            return score_arrow_batches(spec, batches)
+
+        predict_arrow.__annotations__ = {
+            "batches": typing.Iterator[typing.Tuple[pa.Array, ...]],  # noqa: UP006
+            "return": typing.Iterator[pa.Array],
+        }
+        return predict_arrow
 
     import pandas as pd
 
@@ -109,6 +126,64 @@ def score_batches(spec: UDFSpec, batches: Iterator[Any]) -> Iterator[Any]:
         yield _result(spec, predictions, len(frame))
 
 
+def score_arrow_batches(spec: UDFSpec, batches: Iterator[Any]) -> Iterator[Any]:
+    """The Arrow UDF's loop: Arrow columns in, one pandas frame per batch, an Arrow array out.
+
+    Spark's pandas UDF turns every column into its own Series and each result Series back into
+    Arrow with checks per value; here the batch becomes one DataFrame in one ``to_pandas`` (a
+    single float block for float columns, which is what an estimator takes without copying)
+    and the predictions go back as one ``pyarrow.array``. Enforcement is the model's own, as on
+    the pandas path.
+    """
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_type
+
+    model = model_for(spec)
+    target = to_arrow_type(spec.result_type)
+    for batch in batches:
+        frame = _arrow_frame(spec, batch if isinstance(batch, tuple) else (batch,))
+        try:
+            predictions = model.predict(frame, spec.params)
+        except FlavorkitError as e:
+            raise type(e)(_explain(spec, frame, e)) from None
+        except (ValueError, TypeError) as e:
+            raise BatchScoringError(_explain(spec, frame, e)) from None
+        values = _result(spec, predictions, len(frame), as_series=False)
+        try:
+            yield pa.array(values, type=target, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise BatchScoringError(
+                f"spark_udf({spec.model_uri}): cannot return {values.dtype} predictions as "
+                f"{spec.result_type.simpleString()}: {e}"
+            ) from None
+
+
+def _arrow_frame(spec: UDFSpec, args: tuple[Any, ...]) -> pd.DataFrame:
+    """The pandas frame the pandas UDF would have built (:func:`_bind`), from Arrow columns.
+
+    Timestamps come as UTC instants; like Spark's pandas conversion they become naive local
+    times of the session time zone.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    if len(args) == 1 and pa.types.is_struct(args[0].type):
+        frame: pd.DataFrame = pa.RecordBatch.from_struct_array(args[0]).to_pandas()
+    else:
+        names: list[Any] = list(spec.input_names or ())
+        if len(names) < len(args):
+            names = list(range(len(args)))  # unnamed schemas bind by position
+        names = names[: len(args)]
+        batch = pa.RecordBatch.from_arrays(list(args), names=[str(n) for n in names])
+        frame = batch.to_pandas()
+        frame.columns = names
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            frame[name] = column.dt.tz_convert(spec.timezone).dt.tz_localize(None)
+    return frame
+
+
 def _bind(spec: UDFSpec, args: tuple[Any, ...]) -> pd.DataFrame:
     """One DataFrame with the signature's column names (a struct argument brings its own)."""
     import pandas as pd
@@ -133,7 +208,7 @@ def _explain(spec: UDFSpec, frame: pd.DataFrame, e: BaseException) -> str:
     return f"spark_udf({spec.model_uri}): {message} [the UDF received columns {received}]"
 
 
-def _result(spec: UDFSpec, predictions: Any, n_rows: int) -> Any:
+def _result(spec: UDFSpec, predictions: Any, n_rows: int, *, as_series: bool = True) -> Any:
     import pandas as pd
     from pyspark.sql import types as T
 
@@ -164,7 +239,8 @@ def _result(spec: UDFSpec, predictions: Any, n_rows: int) -> Any:
             f"{list(columns)} for the scalar result type {dt.simpleString()}; pass a struct "
             "result_type with one field per output."
         )
-    return pd.Series(_cast(spec, next(iter(columns.values())), dt))
+    values = _cast(spec, next(iter(columns.values())), dt)
+    return pd.Series(values) if as_series else values
 
 
 def _cast(spec: UDFSpec, values: Any, dt: Any) -> Any:
