@@ -1,9 +1,10 @@
 """Bulk scoring on one machine: files, folders and globs streamed through a model in record batches.
 
-``flavorkit.batch`` is what ``flavorkit predict`` runs on. It scans CSV, parquet and JSON Lines
-inputs with ``pyarrow.dataset`` (never a whole-file reader), feeds one record batch at a time
-through a loaded model and appends the predictions to a parquet, CSV or JSON Lines file, so peak
-memory is set by ``batch_size``, not by the size of the input. The output is written under a
+``flavorkit.batch`` is what ``flavorkit predict`` runs on. It streams CSV and JSON Lines inputs
+with ``pyarrow.dataset`` and parquet with ``pyarrow.parquet.ParquetFile.iter_batches`` (never a
+whole-file reader), feeds one record batch at a time through a loaded model and appends the
+predictions to a parquet, CSV or JSON Lines file, so peak memory is set by ``batch_size``, not by
+the size of the input. The output is written under a
 temporary name and renamed when complete; with ``on_error="skip"`` a failing batch or file is
 recorded in an errors file and the run carries on. It sits above the core (it loads models only
 through :func:`flavorkit.load_model`, so every model URI the core resolves works here) and needs

@@ -1,4 +1,4 @@
-"""Finding input files and scanning them as record batches with ``pyarrow.dataset``.
+"""Finding input files and streaming them as record batches with pyarrow.
 
 An input is a file, a directory (every CSV, parquet and JSON Lines file below it, sorted, skipping
 hidden and ``_``-prefixed names such as ``_SUCCESS``), or a glob. Each file is scanned on its own,
