@@ -112,17 +112,22 @@ def model_for(spec: UDFSpec) -> PyFuncModel:
     return model
 
 
+def _predict(spec: UDFSpec, model: Any, frame: Any) -> Any:
+    """The model's predictions for one batch; an error names the columns and types involved."""
+    try:
+        return model.predict(frame, spec.params)
+    except FlavorkitError as e:
+        raise type(e)(_explain(spec, frame, e)) from None
+    except (ValueError, TypeError) as e:
+        raise BatchScoringError(_explain(spec, frame, e)) from None
+
+
 def score_batches(spec: UDFSpec, batches: Iterator[Any]) -> Iterator[Any]:
     """Score each Arrow batch Spark hands over, as a Series (or a DataFrame for a struct)."""
     model = model_for(spec)
     for batch in batches:
         frame = _bind(spec, batch if isinstance(batch, tuple) else (batch,))
-        try:
-            predictions = model.predict(frame, spec.params)
-        except FlavorkitError as e:
-            raise type(e)(_explain(spec, frame, e)) from None
-        except (ValueError, TypeError) as e:
-            raise BatchScoringError(_explain(spec, frame, e)) from None
+        predictions = _predict(spec, model, frame)
         yield _result(spec, predictions, len(frame))
 
 
@@ -142,12 +147,7 @@ def score_arrow_batches(spec: UDFSpec, batches: Iterator[Any]) -> Iterator[Any]:
     target = to_arrow_type(spec.result_type)
     for batch in batches:
         frame = _arrow_frame(spec, batch if isinstance(batch, tuple) else (batch,))
-        try:
-            predictions = model.predict(frame, spec.params)
-        except FlavorkitError as e:
-            raise type(e)(_explain(spec, frame, e)) from None
-        except (ValueError, TypeError) as e:
-            raise BatchScoringError(_explain(spec, frame, e)) from None
+        predictions = _predict(spec, model, frame)
         values = _result(spec, predictions, len(frame), as_series=False)
         try:
             yield pa.array(values, type=target, from_pandas=True)
