@@ -108,6 +108,16 @@ def _reject_unknown(options: Mapping[str, Any], known: Sequence[str], what: str)
         )
 
 
+def _chosen_providers(options: Mapping[str, Any]) -> list[str] | None:
+    """The caller's ``providers`` load option, checked (None if not given); any other load
+    option is refused. Both ``load`` and the predictor, which ``load_model`` calls without
+    ``load`` (the flavor is ``native_on_demand``), check the options with it."""
+    rest = dict(options)
+    providers = rest.pop("providers", None)
+    _reject_unknown(rest, LOAD_OPTIONS, "load")
+    return None if providers is None else check_providers(providers, "providers")
+
+
 def _model_file_of(path: Path, conf: dict[str, Any]) -> Path:
     """The ``.onnx`` file of the model directory ``path``, from the section's ``data`` key."""
     from flavorkit.errors import FlavorkitError
@@ -222,9 +232,7 @@ class OnnxFlavor(Flavor):
         only that (``loader_module: mlflow.onnx``). ``providers`` replaces the providers recorded
         in MLmodel for the sessions this model's predictor opens.
         """
-        _reject_unknown(options, LOAD_OPTIONS, "load")
-        if providers is not None:
-            check_providers(providers, "providers")
+        _chosen_providers({**options, "providers": providers})
         from flavorkit_onnx import _files
 
         return _files.read_model(_model_file_of(path, conf))
@@ -248,10 +256,7 @@ class OnnxFlavor(Flavor):
 
         source = None
         if context is not None and context.path is not None:
-            options = dict(context.options)
-            providers = options.pop("providers", None)
-            _reject_unknown(options, LOAD_OPTIONS, "load")
-            chosen = None if providers is None else check_providers(providers, "providers")
+            chosen = _chosen_providers(context.options)
             file = _model_file_of(context.path, conf)
             source = _predict.Source(context.path, file, chosen)
         elif model is None:
