@@ -30,20 +30,18 @@ caller set MLflow's own ``MLFLOW_HTTP_REQUEST_*`` variables, so an unreachable s
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
 import shutil
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flavorkit.cache import CACHE_ENV, cache_dir
 from flavorkit.errors import FlavorkitError, ModelURIError, TrackingServerError, install_hint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,7 +60,6 @@ __all__ = [
     "verify_download",
 ]
 
-CACHE_ENV = "FLAVORKIT_CACHE_DIR"
 
 #: MLflow's HTTP settings flavorkit bounds while it talks to a tracking server (each only when
 #: the caller has not set it): at most 2 attempts of 5 s, no jitter, so an unreachable server
@@ -174,24 +171,10 @@ def _parse_models_uri(model_uri: str, rest: str) -> ModelURI:
 # -- the cache ----------------------------------------------------------------------------------
 
 
-def cache_dir() -> Path:
-    """The download cache: ``$FLAVORKIT_CACHE_DIR``, else ``flavorkit/models`` in the user cache
-    dir (``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS,
-    ``%LOCALAPPDATA%`` on Windows)."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured).expanduser().absolute()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "flavorkit" / "models"
-
-
 def _entry(kind: str, label: str, *key: str) -> Path:
     """The cache entry for an identity: readable label, hash of the full key (store URIs too)."""
+    import hashlib  # the remote path's modules load with it, not with every local load
+
     digest = hashlib.sha256("\0".join((kind, *key)).encode()).hexdigest()[:16]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", label)[:60].strip("._") or kind
     return cache_dir() / kind / f"{slug}-{digest}"
@@ -320,6 +303,8 @@ class _Resolver:
         self, source: str, entry: Path, *, run_path: bool = False, replace: bool = False
     ) -> Path:
         """Download ``source`` into a partial directory, check it, rename it to ``entry``."""
+        import tempfile
+
         import mlflow.artifacts
 
         entry.parent.mkdir(parents=True, exist_ok=True)
@@ -616,6 +601,8 @@ def _commit(model_dir: Path, entry: Path, *, replace: bool) -> None:
     """Rename the checked download into place. Another process that got there first wins (its
     copy is as good); ``replace`` swaps a previous copy out first (artifact URIs)."""
     if entry.exists() and replace:
+        import uuid
+
         old = entry.parent / f"{_PARTIAL}{os.getpid()}-old-{uuid.uuid4().hex[:8]}"
         with contextlib.suppress(FileNotFoundError):
             os.rename(entry, old)

@@ -20,14 +20,14 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint
 from typing import Any
 
 import pluggy
 
-from flavorkit import hookspecs
+from flavorkit import hookspecs, installed
 from flavorkit.errors import PluginError, PluginNotFoundError, install_hint
 from flavorkit.flavor import Flavor, FlavorInfo
+from flavorkit.installed import InstalledEntryPoint
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -79,11 +79,6 @@ def _strict() -> bool:
     return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
-def _dist_name(ep: EntryPoint) -> str | None:
-    dist = getattr(ep, "dist", None)
-    return dist.name if dist is not None else None
-
-
 class PluginRegistry:
     """The flavor plugins of this process: discovered lazily, each imported at most once."""
 
@@ -91,7 +86,7 @@ class PluginRegistry:
         self.manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.manager.add_hookspecs(hookspecs)
         self._discover = discover
-        self._entry_points: dict[str, EntryPoint] | None = None
+        self._entry_points: dict[str, InstalledEntryPoint] | None = None
         self._flavors: dict[str, _Registered] = {}
         self._tried: set[str] = set()
         self.load_errors: list[PluginLoadError] = []
@@ -103,8 +98,9 @@ class PluginRegistry:
 
     # -- discovery -------------------------------------------------------------------------------
 
-    def entry_points(self) -> dict[str, EntryPoint]:
-        """Flavor name -> entry point, read once from installed distributions' metadata."""
+    def entry_points(self) -> dict[str, InstalledEntryPoint]:
+        """Flavor name -> entry point, read once from installed distributions' metadata (through
+        :mod:`flavorkit.installed`, which spares a fresh process ``importlib.metadata``)."""
         with self._lock:
             if self._entry_points is None:
                 self._entry_points = {}
@@ -112,23 +108,21 @@ class PluginRegistry:
                     self._entry_points = self._collect_entry_points()
             return self._entry_points
 
-    def _collect_entry_points(self) -> dict[str, EntryPoint]:
+    def _collect_entry_points(self) -> dict[str, InstalledEntryPoint]:
         """Entry points by flavor name; a name two distributions claim is an error for that name."""
-        from importlib.metadata import entry_points
-
-        by_name: dict[str, list[EntryPoint]] = {}
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
+        by_name: dict[str, list[InstalledEntryPoint]] = {}
+        for ep in installed.entry_points(ENTRY_POINT_GROUP):
             claims = by_name.setdefault(ep.name, [])
-            if all((e.value, _dist_name(e)) != (ep.value, _dist_name(ep)) for e in claims):
+            if all((e.value, e.dist) != (ep.value, ep.dist) for e in claims):
                 claims.append(ep)  # the same distribution seen twice on sys.path is one claim
-        found: dict[str, EntryPoint] = {}
+        found: dict[str, InstalledEntryPoint] = {}
         for name, claims in by_name.items():
             if len(claims) == 1:
                 found[name] = claims[0]
                 continue
-            who = " and ".join(f"{_dist_name(e)} ({e.value})" for e in claims)
+            who = " and ".join(f"{e.dist} ({e.value})" for e in claims)
             self._fail(
-                PluginLoadError(name, claims[0].value, _dist_name(claims[0]), ""),
+                PluginLoadError(name, claims[0].value, claims[0].dist, ""),
                 f"flavor {name!r} is claimed by two distributions: {who}; uninstall one of them",
                 None,
             )
@@ -148,14 +142,14 @@ class PluginRegistry:
             stacklevel=4,
         )
 
-    def _load_entry_point(self, name: str, ep: EntryPoint) -> None:
+    def _load_entry_point(self, name: str, ep: InstalledEntryPoint) -> None:
         """Import and register one entry point; record (or, strictly, raise) a failure."""
         self._tried.add(name)
         try:
             obj = ep.load()
-            self.register(obj, name=f"{name}={ep.value}", distribution=_dist_name(ep))
+            self.register(obj, name=f"{name}={ep.value}", distribution=ep.dist)
         except Exception as e:
-            error = PluginLoadError(name, ep.value, _dist_name(ep), "")
+            error = PluginLoadError(name, ep.value, ep.dist, "")
             where = f"{ep.value}, from {error.distribution}"
             self._fail(error, f"failed to load ({where}): {type(e).__name__}: {e}", e)
 
@@ -270,15 +264,15 @@ class PluginRegistry:
                 raise PluginError(
                     f"{dotted} is claimed by several flavors {names}; pass flavor= to choose."
                 )
-        installed = sorted(self._flavors) or ["none"]
+        names = sorted(self._flavors) or ["none"]
         if isinstance(model, (str, bytes, os.PathLike)):
             raise PluginNotFoundError(
                 f"{model!r} is a path: a flavor cannot be detected from a path. Pass flavor= "
-                f"(e.g. flavor='onnx' for a .onnx file). Installed flavors: {', '.join(installed)}."
+                f"(e.g. flavor='onnx' for a .onnx file). Installed flavors: {', '.join(names)}."
             )
         raise PluginNotFoundError(
             f"No installed flavor saves a {type(model).__module__}.{type(model).__qualname__}. "
-            f"Installed flavors: {', '.join(installed)}. Pass flavor= to choose one, or "
+            f"Installed flavors: {', '.join(names)}. Pass flavor= to choose one, or "
             f"install the plugin for your framework (flavorkit publishes "
             f"{', '.join(sorted(set(KNOWN_PACKAGES.values())))}); e.g. "
             f"{install_hint('flavorkit-sklearn')}."

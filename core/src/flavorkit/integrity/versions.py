@@ -170,12 +170,9 @@ def _compatible(saved: str, installed: str, declared: str | None) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _installed(package: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
+    from flavorkit.installed import version
 
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
+    return version(package)
 
 
 def _requirement_pins(root: Path) -> dict[str, str]:

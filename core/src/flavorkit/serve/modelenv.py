@@ -63,9 +63,9 @@ def env_root() -> Path:
     configured = os.environ.get(ENV_DIR_ENV)
     if configured:
         return Path(configured).expanduser().absolute()
-    from flavorkit.locations import cache_dir
+    from flavorkit.cache import cache_root
 
-    return cache_dir().parent / "envs"
+    return cache_root() / "envs"
 
 
 def create_environment(
