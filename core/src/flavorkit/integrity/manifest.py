@@ -26,10 +26,9 @@ verify=True)``, downloads from a tracking server).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import uuid
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +120,7 @@ def write_manifest(path: str | os.PathLike[str]) -> Manifest:
         mlmodel_digest=mlmodel_digest(root),
     )
     text = json.dumps(manifest.to_dict(), indent=1) + "\n"
-    tmp = root / f".{MANIFEST_FILE}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp = root / f".{MANIFEST_FILE}.{os.getpid()}-{threading.get_ident()}.tmp"
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, root / MANIFEST_FILE)
     return manifest
@@ -229,6 +228,8 @@ def verify_directory(
         else:
             same_size[name] = size
     if digests:
+        import hashlib  # only when digests are checked: a size check is every load's
+
         if manifest.algorithm not in hashlib.algorithms_available:
             raise IntegrityError(
                 f"{root / MANIFEST_FILE}: digest {manifest.algorithm!r} is not available here.",
@@ -280,6 +281,8 @@ def mlmodel_digest(root: Path, algorithm: str = ALGORITHM) -> str | None:
     if isinstance(signature, dict):  # JSON strings inside YAML: compare what they mean
         bound["signature"] = {k: _json_or_text(v) for k, v in signature.items()}
     canonical = json.dumps(bound, sort_keys=True, separators=(",", ":"), default=str)
+    import hashlib
+
     return hashlib.new(algorithm, canonical.encode()).hexdigest()
 
 

@@ -25,10 +25,8 @@ all) and thread counts of 0 are applied rather than skipped as falsy.
 
 from __future__ import annotations
 
-import tempfile
 import warnings
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,11 +75,10 @@ _ORT_DISTRIBUTIONS = (
 def pinned_requirements() -> list[str]:
     """``onnx`` and the onnxruntime distribution installed here (a GPU build is its own)."""
     from flavorkit.environment import pinned_requirement
+    from flavorkit.installed import version
 
     for dist in _ORT_DISTRIBUTIONS:
-        try:
-            version(dist)
-        except PackageNotFoundError:
+        if version(dist) is None:
             continue
         return [pinned_requirement("onnx"), pinned_requirement(dist)]
     return [pinned_requirement("onnx"), pinned_requirement("onnxruntime")]  # names the fix
@@ -226,6 +223,8 @@ def open_session(
     if _files.fits_in_one_message(model) and not _files.external_tensors(model):
         return _session(model.SerializeToString(), sess_options, chosen, where)
     # onnxruntime has read (or mapped) the files once the session exists
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="flavorkit-onnx-", ignore_cleanup_errors=True) as tmp:
         file = Path(tmp) / MODEL_FILE
         _files.write_model(
