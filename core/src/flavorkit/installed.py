@@ -24,6 +24,7 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import sys
 import threading
 import zlib
@@ -33,7 +34,14 @@ from typing import Any
 
 from flavorkit.cache import cache_root
 
-__all__ = ["INDEX_ENV", "InstalledEntryPoint", "entry_points", "index_file", "version"]
+__all__ = [
+    "INDEX_ENV",
+    "InstalledEntryPoint",
+    "canonical_name",
+    "entry_points",
+    "index_file",
+    "version",
+]
 
 INDEX_ENV = "FLAVORKIT_INSTALLED_INDEX"
 _FORMAT = 1
@@ -80,7 +88,7 @@ def entry_points(group: str) -> list[InstalledEntryPoint]:
 
 def version(distribution: str) -> str | None:
     """The installed version of ``distribution``, None when it is not installed."""
-    key = distribution.lower().replace("_", "-").replace(".", "-")
+    key = canonical_name(distribution)
     with _lock:
         index = _index()
         versions = index.setdefault("versions", {})
@@ -95,6 +103,11 @@ def version(distribution: str) -> str | None:
             _save(index)
         found: str | None = versions[key]
         return found
+
+
+def canonical_name(name: str) -> str:
+    """A distribution name as PEP 503 compares them: ``Foo_Bar.baz`` is ``foo-bar-baz``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def index_file() -> Path:

@@ -15,7 +15,6 @@ otherwise, naming the package, both versions and the ``pip install`` line that f
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import sys
@@ -25,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flavorkit.errors import VersionMismatchError, install_hint
+from flavorkit.installed import canonical_name
+from flavorkit.installed import version as installed_version
 
 __all__ = [
     "STRICT_ENV",
@@ -94,7 +95,7 @@ def find_mismatches(
     """Every package the model was saved for whose installed version is not compatible."""
     wanted: dict[str, FrameworkVersion] = {}
     for fw in frameworks:
-        wanted.setdefault(_canonical(fw.package), fw)
+        wanted.setdefault(canonical_name(fw.package), fw)
     pins = _requirement_pins(Path(root))
     for name, fw in list(wanted.items()):
         if fw.saved is None and name in pins:
@@ -110,7 +111,7 @@ def find_mismatches(
     for fw in wanted.values():
         if fw.saved is None:
             continue
-        installed = _installed(fw.package)
+        installed = installed_version(fw.package)
         if installed is None or not _compatible(str(fw.saved), installed, fw.compatible):
             found.append(VersionMismatch(fw.package, str(fw.saved), installed, fw.compatible))
     return found
@@ -168,13 +169,6 @@ def _compatible(saved: str, installed: str, declared: str | None) -> bool:
     return then.release[:2] == here.release[:2]
 
 
-@functools.lru_cache(maxsize=256)
-def _installed(package: str) -> str | None:
-    from flavorkit.installed import version
-
-    return version(package)
-
-
 def _requirement_pins(root: Path) -> dict[str, str]:
     """``name==version`` lines of requirements.txt (canonical names); other lines are skipped."""
     try:
@@ -185,9 +179,5 @@ def _requirement_pins(root: Path) -> dict[str, str]:
     for line in text.splitlines():
         match = _PIN.match(line)
         if match:
-            pins[_canonical(match.group(1))] = match.group(2)
+            pins[canonical_name(match.group(1))] = match.group(2)
     return pins
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Literal
 
 from flavorkit.errors import FlavorkitError
+from flavorkit.installed import canonical_name
 
 __all__ = ["ENV_DIR_ENV", "MANAGERS", "ModelEnvironment", "create_environment", "env_root"]
 
@@ -145,7 +146,7 @@ def _install_lines(requirements: Sequence[str]) -> list[str]:
             out.extend(line.split(None, 1))  # -r file, -c constraints: relative to the model
             continue
         match = _NAME.match(line)
-        name = _canonical(match.group(1)) if match else ""
+        name = canonical_name(match.group(1)) if match else ""
         if name == "flavorkit" or name.startswith("flavorkit-"):
             own[name] = line.split(";")[0].strip()
         else:
@@ -242,10 +243,6 @@ def _run(command: list[str], what: str, cwd: Path | None = None) -> None:
     )
     named = f" ({failed.group(1).strip()[:120]})" if failed and failed.group(1).strip() else ""
     raise FlavorkitError(f"{what} failed{named}: {quoted}")
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _slug(name: str) -> str:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from flavorkit.installed import canonical_name as canonical  # the suite's long-standing name
 from flavorkit.testing.case import (
     CAPABILITIES,
     IN_PROCESS_ONLY,
@@ -136,10 +137,6 @@ def short_tb(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(here)]
     lines = traceback.format_list(frames[-5:]) + traceback.format_exception_only(type(exc), exc)
     return "".join(lines).rstrip()
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 class SuiteState:
