@@ -8,7 +8,6 @@ flavor names in MLmodel to installed plugins and never imports a module named by
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -29,7 +28,7 @@ from flavorkit.mlmodel import PYFUNC_FLAVOR, Model, check_path, mlmodel_file
 from flavorkit.plugins import get_registry
 from flavorkit.pyfunc import PyFuncModel
 from flavorkit.signature import ModelSignature
-from flavorkit.staging import remove_stale, staging
+from flavorkit.staging import remove_stale, remove_tree, staging
 
 __all__ = [
     "list_flavors",
@@ -393,6 +392,8 @@ def _is_params_tuple(example: Any) -> bool:
 
 
 def _copy_code_paths(code_paths: Sequence[PathLike], dest: Path) -> None:
+    import shutil  # saving with code_paths needs it; a load does not
+
     dest.mkdir()
     for entry in code_paths:
         src = Path(entry)
@@ -424,7 +425,7 @@ def _commit(tmp: Path, target: Path, old: Path) -> None:
     except BaseException:
         os.rename(old, target)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    remove_tree(old)
 
 
 def _flavorkit_version() -> str:

@@ -33,7 +33,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from flavorkit.cache import CACHE_ENV, cache_dir
 from flavorkit.errors import FlavorkitError, ModelURIError, TrackingServerError, install_hint
+from flavorkit.staging import remove_tree
 
 if TYPE_CHECKING:  # pragma: no cover
     from mlflow import MlflowClient
@@ -341,7 +341,7 @@ class _Resolver:
             )
             _commit(model_dir, entry, replace=replace)
         finally:
-            shutil.rmtree(partial, ignore_errors=True)
+            remove_tree(partial)
         return entry
 
     def _model_dir(self, local: Path) -> Path:
@@ -601,12 +601,10 @@ def _commit(model_dir: Path, entry: Path, *, replace: bool) -> None:
     """Rename the checked download into place. Another process that got there first wins (its
     copy is as good); ``replace`` swaps a previous copy out first (artifact URIs)."""
     if entry.exists() and replace:
-        import uuid
-
-        old = entry.parent / f"{_PARTIAL}{os.getpid()}-old-{uuid.uuid4().hex[:8]}"
+        old = entry.parent / f"{_PARTIAL}{os.getpid()}-old-{os.urandom(4).hex()}"
         with contextlib.suppress(FileNotFoundError):
             os.rename(entry, old)
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old)
     try:
         os.rename(model_dir, entry)
     except OSError:
@@ -619,7 +617,7 @@ def _sweep_partials(folder: Path) -> None:
     for partial in folder.glob(f"{_PARTIAL}*"):
         pid_text = partial.name[len(_PARTIAL) :].split("-", 1)[0]
         if pid_text.isdigit() and not _alive(int(pid_text)):
-            shutil.rmtree(partial, ignore_errors=True)
+            remove_tree(partial)
 
 
 def _alive(pid: int) -> bool:

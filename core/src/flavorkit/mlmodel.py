@@ -17,7 +17,6 @@ import errno
 import json
 import os
 import stat
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,12 @@ MLMODEL_FILE_NAME = "MLmodel"
 PYFUNC_FLAVOR = "python_function"
 
 
+def _new_model_uuid() -> str:
+    import uuid  # a new model needs it; loading one reads its uuid from the file
+
+    return uuid.uuid4().hex
+
+
 def _utc_now() -> str:
     # MLflow writes str() of a naive UTC datetime: '2026-11-21 22:52:15.021132'
     return str(_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None))
@@ -48,7 +53,7 @@ class Model:
     """
 
     flavors: dict[str, dict[str, Any]] = field(default_factory=dict)
-    model_uuid: str | None = field(default_factory=lambda: uuid.uuid4().hex)
+    model_uuid: str | None = field(default_factory=_new_model_uuid)
     model_id: str | None = None
     utc_time_created: str = field(default_factory=_utc_now)
     mlflow_version: str | None = None
@@ -310,7 +315,7 @@ class Model:
         """
         p = Path(path)
         file = p / MLMODEL_FILE_NAME if p.is_dir() else p
-        tmp = file.with_name(f".{file.name}.{uuid.uuid4().hex}.tmp")
+        tmp = file.with_name(f".{file.name}.{os.urandom(8).hex()}.tmp")
         tmp.write_text(self.to_yaml(), encoding="utf-8")
         os.replace(tmp, file)
         return file

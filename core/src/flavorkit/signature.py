@@ -28,7 +28,6 @@ inference. It differs where MLflow is known to be wrong:
 from __future__ import annotations
 
 import datetime as _dt
-import decimal
 import sys
 from collections.abc import Mapping
 from dataclasses import fields as dataclass_fields
@@ -558,6 +557,13 @@ def _infer_object_values(values: Any, where: str) -> ColumnType:
     return _merge_all(types, where)
 
 
+def _is_decimal(value: Any) -> bool:
+    """``isinstance(value, decimal.Decimal)`` without importing decimal: no Decimal exists
+    in a process that never imported it."""
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and isinstance(value, decimal.Decimal)
+
+
 def _infer_value(value: Any, where: str) -> ColumnType:
     """The type of one Python or numpy value (lists become Array, dicts Object)."""
     import numpy as np
@@ -576,7 +582,7 @@ def _infer_value(value: Any, where: str) -> ColumnType:
         return DataType.binary
     if isinstance(value, (_dt.date, np.datetime64)):
         return DataType.datetime
-    if isinstance(value, decimal.Decimal):
+    if _is_decimal(value):
         return DataType.double
     if isinstance(value, np.generic):
         t = _dtype_to_type(value.dtype, where)

@@ -23,15 +23,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StaleReport", "remove_stale", "staging", "staging_name"]
+__all__ = ["StaleReport", "remove_stale", "remove_tree", "staging", "staging_name"]
 
 _NAME = re.compile(r"^\.(?P<target>.+)\.flavorkit-(?P<token>[0-9a-f]{12})\.(?P<kind>tmp|old|lock)$")
 
@@ -65,7 +63,7 @@ def staging(target: Path) -> Iterator[Staging]:
     kill skips that, and leaves what :func:`remove_stale` recognises as dead.
     """
     parent = target.parent
-    base = f".{target.name}.flavorkit-{uuid.uuid4().hex[:12]}"
+    base = f".{target.name}.flavorkit-{os.urandom(6).hex()}"
     paths = Staging(parent / f"{base}.tmp", parent / f"{base}.old", parent / f"{base}.lock")
     # Locked under a name no cleaner looks at, then renamed: a visible lock file is always locked.
     hidden = parent / f"{base}.lock-new"
@@ -79,7 +77,7 @@ def staging(target: Path) -> Iterator[Staging]:
         try:
             yield paths
         finally:
-            shutil.rmtree(paths.tmp, ignore_errors=True)
+            remove_tree(paths.tmp)
             _settle_old(paths.old, target)
         _unlink(paths.lock)
     except BaseException:
@@ -133,7 +131,7 @@ def remove_stale(directory: str | os.PathLike[str]) -> StaleReport:
                 report.restored.append(root / target)
             for path in (tmp, old):
                 if path.exists():
-                    shutil.rmtree(path, ignore_errors=True)
+                    remove_tree(path)
                     report.removed.append(path)
             _unlink(lock)
             report.removed.append(lock)
@@ -152,7 +150,7 @@ def _settle_old(old: Path, target: Path) -> bool:
     if not target.exists():
         os.rename(old, target)
         return True
-    shutil.rmtree(old, ignore_errors=True)
+    remove_tree(old)
     return False
 
 
@@ -175,3 +173,10 @@ def _lock_if_dead(lock: Path) -> int | None:
 def _unlink(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
+
+
+def remove_tree(path: str | os.PathLike[str]) -> None:
+    """``shutil.rmtree`` that ignores errors; shutil is imported here, not by a plain load."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

@@ -17,7 +17,6 @@ signing certificate with its chain (verified against the chain's root). Sigstore
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,7 +72,7 @@ def sign_model(
             config.use_elliptic_key_signer(private_key=private_key, password=password)
     except (ValueError, TypeError, OSError) as e:
         raise FlavorkitError(f"{private_key}: cannot sign with this key ({e}).") from e
-    tmp = root / f".{SIGNATURE_FILE}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp = root / f".{SIGNATURE_FILE}.{os.urandom(4).hex()}.tmp"
     try:
         config.sign(root, tmp)
         os.replace(tmp, root / SIGNATURE_FILE)
