@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flavorkit.cache import cache_root
+from flavorkit.cache import cache_root, write_quietly
 
 __all__ = [
     "INDEX_ENV",
@@ -152,17 +152,8 @@ def _index() -> dict[str, Any]:
 
 def _save(index: dict[str, Any]) -> None:
     """Write the index beside its final name and rename it there; a failure only costs speed."""
-    if not _enabled():
-        return
-    target = index_file()
-    temporary = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(index), encoding="utf-8")
-        os.replace(temporary, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    if _enabled():
+        write_quietly(index_file(), json.dumps(index))
 
 
 def _fingerprint() -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, overload
 
+from flavorkit import mlmodel_cache
 from flavorkit.errors import FlavorkitError, MLmodelError, MLmodelNotFoundError, ModelPathError
 from flavorkit.schema import ParamSchema, Schema
 from flavorkit.signature import ModelSignature
@@ -276,18 +277,7 @@ class Model:
     @classmethod
     def from_yaml(cls, text: str | bytes, *, path: str | None = None) -> Model:
         """Parse MLmodel text. Any problem raises :class:`MLmodelError` naming ``path``."""
-        import yaml
-
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        try:
-            data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-        except yaml.YAMLError as e:
-            raise MLmodelError(f"not valid YAML: {_one_line(e)}", path=path) from None
-        except (UnicodeDecodeError, ValueError) as e:  # bytes that are not text
-            raise MLmodelError(f"not a text file: {e}", path=path) from None
-        except RecursionError:
-            raise MLmodelError("YAML nested too deeply.", path=path) from None
-        return cls.from_dict(data, path=path)
+        return cls.from_dict(_parse_yaml(text, path), path=path)
 
     # -- files -----------------------------------------------------------------------------------
 
@@ -304,7 +294,14 @@ class Model:
             raw = file.read_bytes()
         except OSError as e:
             raise MLmodelError(f"cannot be read: {e.strerror or e}", path=str(file)) from None
-        model = cls.from_yaml(raw, path=str(file))
+        # A file parsed before is not parsed again: see flavorkit.mlmodel_cache for why.
+        remembered = mlmodel_cache.remembered(raw)
+        if remembered is not None:
+            model = cls.from_dict(remembered, path=str(file))
+        else:
+            document = _parse_yaml(raw, str(file))
+            model = cls.from_dict(document, path=str(file))
+            mlmodel_cache.remember(raw, document)  # from_dict leaves it as parsed; now valid
         model._model_dir = file.parent
         return model
 
@@ -428,6 +425,20 @@ def _example_has_params(info: Mapping[str, Any] | None) -> bool:
     if isinstance(value, str):
         return value.strip().lower() not in ("", "false", "0", "no")
     return bool(value)
+
+
+def _parse_yaml(text: str | bytes, path: str | None) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as e:
+        raise MLmodelError(f"not valid YAML: {_one_line(e)}", path=path) from None
+    except (UnicodeDecodeError, ValueError) as e:  # bytes that are not text
+        raise MLmodelError(f"not a text file: {e}", path=path) from None
+    except RecursionError:
+        raise MLmodelError("YAML nested too deeply.", path=path) from None
 
 
 class _Reader:
