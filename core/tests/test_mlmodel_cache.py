@@ -19,52 +19,27 @@ import pytest
 from flavorkit import mlmodel_cache
 from flavorkit.errors import MLmodelError
 from flavorkit.mlmodel import Model
+from flavorkit.schema import ColSpec, Schema
+from flavorkit.signature import ModelSignature
 
-# An MLmodel as MLflow 3 writes one for an sklearn model, with a signature and an example.
-MLFLOW_SKLEARN = """\
-artifact_path: /tmp/mlruns/1/models/m-24f16d34/artifacts
-flavors:
-  python_function:
-    env:
-      conda: conda.yaml
-      virtualenv: python_env.yaml
-    loader_module: mlflow.sklearn
-    model_path: model.skops
-    predict_fn: predict
-    python_version: 3.11.7
-  sklearn:
-    code: null
-    myfw_option: 3
-    pickled_model: model.skops
-    serialization_format: skops
-    sklearn_version: 1.9.1
-mlflow_version: 3.18.0
-model_id: m-24f16d34aaaabbbbccccddddeeeeffff
-model_size_bytes: 11574
-run_id: 0123456789abcdef0123456789abcdef
-saved_input_example_info:
-  artifact_path: input_example.json
-  pandas_orient: split
-  serving_input_path: serving_input_example.json
-  type: dataframe
-signature:
-  inputs: '[{"type": "double", "name": "sepal_length", "required": true}]'
-  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]'
-  params: null
-utc_time_created: '2026-11-21 22:52:15.021132'
-"""
+
+def _written() -> str:
+    """An MLmodel as flavorkit writes one: two flavors, a signature, an example, run metadata."""
+    model = Model(run_id="0123456789abcdef0123456789abcdef", mlflow_version="3.18.0")
+    model.add_flavor("python_function", loader_module="mlflow.sklearn", model_path="model.skops")
+    model.add_flavor("sklearn", pickled_model="model.skops", myfw_option=3, code=None)
+    model.signature = ModelSignature(inputs=Schema([ColSpec("double", "sepal_length")]))
+    model.saved_input_example_info = {"artifact_path": "input_example.json", "type": "dataframe"}
+    return model.to_yaml()
+
+
+MLFLOW_SKLEARN = _written()
 
 # MLflow 1.x: env as a plain path, `data` instead of `model_path`, no uuid, a float version.
 MLFLOW_1X = """\
 flavors:
-  python_function:
-    data: model.pkl
-    env: conda.yaml
-    loader_module: mlflow.sklearn
-    python_version: 3.7.6
-  sklearn:
-    pickled_model: model.pkl
-    sklearn_version: 0.23
+  python_function: {data: model.pkl, env: conda.yaml, loader_module: mlflow.sklearn}
+  sklearn: {pickled_model: model.pkl, sklearn_version: 0.23}
 mlflow_version: 1.30
 utc_time_created: '2020-10-01 10:00:00.123456'
 """

@@ -46,11 +46,8 @@ def remembered(raw: bytes) -> dict[str, Any] | None:
     if not isinstance(entry, dict) or entry.get("format") != _FORMAT:
         return None
     document = entry.get("document")
-    if entry.get("text") != raw.decode("utf-8", "surrogateescape") or not isinstance(
-        document, dict
-    ):
-        return None
-    return document
+    same_bytes = entry.get("text") == raw.decode("utf-8", "surrogateescape")
+    return document if same_bytes and isinstance(document, dict) else None
 
 
 def remember(raw: bytes, document: Any) -> None:
