@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,7 +16,17 @@ HERE = Path(__file__).parent
 # modules here are imported by name (and MLflow's pickles refer to them by name).
 sys.path.insert(0, str(HERE))
 
-from interop_env import need, need_pytorch  # noqa: E402
+from interop_fixtures import (  # noqa: E402, F401 - the models, shared with tests/tracking
+    _discovering_registry,
+    fresh32,
+    fresh_iris,
+    iris,
+    iris32,
+    logreg,
+    mlp,
+    onnx_logreg,
+    pipeline,
+)
 
 #: Notices printed on every run here that say nothing about interoperability: a CPU-only
 #: onnxruntime lacks the CUDA provider both sides record by default; MLflow hints that integer
@@ -33,101 +42,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("filterwarnings", line)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _discovering_registry() -> None:
-    """The real, entry-point-discovering registry (core tests may leave a toy one behind)."""
-    from flavorkit.plugins import reset_registry
-
-    reset_registry()
-
-
 @pytest.fixture(autouse=True)
 def _no_trust_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust is granted per test (``monkeypatch.setenv``), never inherited from the shell; MLflow
     keeps its default (it unpickles unless ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=false``)."""
     monkeypatch.delenv("FLAVORKIT_TRUST", raising=False)
     monkeypatch.delenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", raising=False)
-
-
-@pytest.fixture(scope="session")
-def iris() -> tuple[Any, Any]:
-    """Iris as a DataFrame of four float columns, and its labels."""
-    from sklearn.datasets import load_iris
-
-    X, y = load_iris(return_X_y=True, as_frame=True)
-    return X, y
-
-
-@pytest.fixture(scope="session")
-def fresh_iris(iris: tuple[Any, Any]) -> Any:
-    """Rows no model was fitted or saved with: noise around the iris feature means."""
-    import numpy as np
-    import pandas as pd
-
-    X, _ = iris
-    rng = np.random.default_rng(7)
-    values = X.mean().to_numpy() + rng.normal(scale=X.std().to_numpy(), size=(25, 4))
-    return pd.DataFrame(values, columns=X.columns)
-
-
-@pytest.fixture(scope="session")
-def logreg(iris: tuple[Any, Any]) -> Any:
-    from sklearn.linear_model import LogisticRegression
-
-    X, y = iris
-    return LogisticRegression(max_iter=1000).fit(X, y)
-
-
-@pytest.fixture(scope="session")
-def pipeline(iris: tuple[Any, Any]) -> Any:
-    """A scaled random forest, whose skops file needs a type beyond skops' defaults (Tree)."""
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    X, y = iris
-    forest = RandomForestClassifier(n_estimators=10, max_depth=3, random_state=0)
-    return make_pipeline(StandardScaler(), forest).fit(X, y)
-
-
-@pytest.fixture(scope="session")
-def onnx_logreg(iris: tuple[Any, Any]) -> Any:
-    """An ONNX graph by skl2onnx: ``X`` float [N, 4] → ``label`` int64, ``probabilities``."""
-    need("skl2onnx", "the ONNX cases convert a scikit-learn model with skl2onnx")
-    from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import FloatTensorType
-    from sklearn.linear_model import LogisticRegression
-
-    X, y = iris
-    clf = LogisticRegression(max_iter=1000).fit(X.to_numpy(), y)
-    return convert_sklearn(
-        clf,
-        initial_types=[("X", FloatTensorType([None, 4]))],
-        options={"zipmap": False},
-        target_opset=17,
-    )
-
-
-@pytest.fixture(scope="session")
-def iris32(iris: tuple[Any, Any]) -> Any:
-    import numpy as np
-
-    return iris[0].to_numpy(dtype=np.float32, copy=True)  # writable: torch.from_numpy wants it
-
-
-@pytest.fixture(scope="session")
-def fresh32(fresh_iris: Any) -> Any:
-    import numpy as np
-
-    return fresh_iris.to_numpy(dtype=np.float32, copy=True)
-
-
-@pytest.fixture(scope="session")
-def mlp() -> Any:
-    """A small trained-looking PyTorch MLP (4 → 8 → 3), eval mode, fixed weights."""
-    need_pytorch()
-    import torch
-    from interop_torch import MLP
-
-    torch.manual_seed(0)
-    return MLP(n_in=4, n_hidden=8, n_out=3).eval()

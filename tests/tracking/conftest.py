@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,7 +21,15 @@ INTEROP = HERE.parent / "interop"
 sys.path.insert(0, str(INTEROP))
 sys.path.insert(0, str(HERE))
 
-from interop_env import need, need_mlflow  # noqa: E402
+from interop_env import need_mlflow  # noqa: E402
+from interop_fixtures import (  # noqa: E402, F401 - the interop suite's models
+    _discovering_registry,
+    iris,
+    iris32,
+    logreg,
+    mlp,
+    onnx_logreg,
+)
 from tracking_support import Server, start_server, stop_server  # noqa: E402
 
 QUIET = (
@@ -67,63 +74,7 @@ def tracking(
             mlflow.end_run()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _discovering_registry() -> None:
-    from flavorkit.plugins import reset_registry
-
-    reset_registry()
-
-
 # -- models ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def iris() -> tuple[Any, Any]:
-    from sklearn.datasets import load_iris
-
-    X, y = load_iris(return_X_y=True, as_frame=True)
-    return X, y
-
-
-@pytest.fixture(scope="session")
-def iris32(iris: tuple[Any, Any]) -> Any:
-    import numpy as np
-
-    return iris[0].to_numpy(dtype=np.float32, copy=True)
-
-
-@pytest.fixture(scope="session")
-def logreg(iris: tuple[Any, Any]) -> Any:
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(max_iter=1000).fit(*iris)
-
-
-@pytest.fixture(scope="session")
-def onnx_logreg(iris: tuple[Any, Any]) -> Any:
-    need("skl2onnx", "the ONNX case converts a scikit-learn model with skl2onnx")
-    from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import FloatTensorType
-    from sklearn.linear_model import LogisticRegression
-
-    X, y = iris
-    clf = LogisticRegression(max_iter=1000).fit(X.to_numpy(), y)
-    return convert_sklearn(
-        clf,
-        initial_types=[("X", FloatTensorType([None, 4]))],
-        options={"zipmap": False},
-        target_opset=17,
-    )
-
-
-@pytest.fixture(scope="session")
-def mlp() -> Any:
-    need("flavorkit_pytorch", "the PyTorch case needs the flavorkit-pytorch plugin and torch")
-    import torch
-    from interop_torch import MLP
-
-    torch.manual_seed(0)
-    return MLP(n_in=4, n_hidden=8, n_out=3).eval()
 
 
 @pytest.fixture(scope="session")
