@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from flavorkit.cache import cache_root, write_quietly
+from flavorkit.switches import env_flag
 
 __all__ = [
     "INDEX_ENV",
@@ -124,7 +125,7 @@ _fingerprinted: tuple[tuple[str, ...], str] | None = None
 
 
 def _enabled() -> bool:
-    return os.environ.get(INDEX_ENV, "1").strip().lower() not in ("0", "false", "no")
+    return env_flag(INDEX_ENV, default=True)
 
 
 def _index() -> dict[str, Any]:

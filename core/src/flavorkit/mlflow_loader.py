@@ -12,11 +12,11 @@ sets ``FLAVORKIT_TRUST=1``, the caller's decision, never the model's.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flavorkit.mlmodel import MLMODEL_FILE_NAME
+from flavorkit.switches import env_flag
 
 if TYPE_CHECKING:
     from flavorkit.pyfunc import PyFuncModel
@@ -57,7 +57,7 @@ def _load_pyfunc(data_path: str, model_config: dict[str, Any] | None = None) -> 
     root = next((p for p in (path, *path.parents[:2]) if (p / MLMODEL_FILE_NAME).is_file()), path)
     from flavorkit.errors import UntrustedModelError
 
-    trust = os.environ.get(TRUST_ENV, "").strip().lower() in ("1", "true", "yes")
+    trust = env_flag(TRUST_ENV, default=False)
     try:
         model = load_model(root, trust=trust, model_config=model_config)
     except UntrustedModelError as e:

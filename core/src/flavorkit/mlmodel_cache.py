@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from flavorkit.cache import cache_root, write_quietly
+from flavorkit.switches import env_flag
 
 __all__ = ["CACHE_SWITCH_ENV", "MAX_ENTRIES", "remember", "remembered"]
 
@@ -66,7 +67,7 @@ def remember(raw: bytes, document: Any) -> None:
 
 
 def _enabled() -> bool:
-    return os.environ.get(CACHE_SWITCH_ENV, "1").strip().lower() not in ("0", "false", "no")
+    return env_flag(CACHE_SWITCH_ENV, default=True)
 
 
 def _entry_file(raw: bytes) -> Path:

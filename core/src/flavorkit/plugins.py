@@ -28,6 +28,7 @@ from flavorkit import hookspecs, installed
 from flavorkit.errors import PluginError, PluginNotFoundError, install_hint
 from flavorkit.flavor import Flavor, FlavorInfo
 from flavorkit.installed import InstalledEntryPoint
+from flavorkit.switches import env_flag
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -76,7 +77,7 @@ class _Registered:
 
 
 def _strict() -> bool:
-    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes")
+    return env_flag(STRICT_ENV, default=False)
 
 
 class PluginRegistry:

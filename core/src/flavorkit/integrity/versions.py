@@ -26,6 +26,7 @@ from pathlib import Path
 from flavorkit.errors import VersionMismatchError, install_hint
 from flavorkit.installed import canonical_name
 from flavorkit.installed import version as installed_version
+from flavorkit.switches import env_flag
 
 __all__ = [
     "STRICT_ENV",
@@ -130,7 +131,7 @@ def check_versions(
     )
     if not mismatches:
         return mismatches
-    if os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes"):
+    if env_flag(STRICT_ENV, default=False):
         first = mismatches[0]
         listed = "; ".join(m.describe() for m in mismatches)
         raise VersionMismatchError(
