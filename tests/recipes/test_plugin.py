@@ -12,6 +12,7 @@ import textwrap
 
 import pytest
 
+from flavorkit.errors import RecipeError
 from flavorkit.recipes import Recipe
 from flavorkit.recipes import types as recipe_types
 
@@ -97,3 +98,40 @@ def test_a_third_party_type_runs_and_caches(counting_plugin, tmp_path, lines):
     assert recipe.run().ran == ["make", "total"]
     assert lines.of("make").endswith("steps/make.py changed")
     assert recipe.get_artifact("total") == 30
+
+
+@pytest.fixture
+def broken_plugin(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "broken_recipes.py").write_text("raise ImportError('needs a missing library')\n")
+    dist = site / "broken_recipes-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-recipes\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        "[flavorkit.recipes]\nbroken/v1 = broken_recipes:BrokenRecipe\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    recipe_types._load_class.cache_clear()
+    yield
+    recipe_types._load_class.cache_clear()
+    sys.modules.pop("broken_recipes", None)
+
+
+@pytest.mark.parametrize("strict", ["", "0", "no"])
+def test_a_broken_type_is_named_in_one_line(broken_plugin, monkeypatch, strict):
+    monkeypatch.setenv("FLAVORKIT_STRICT_PLUGINS", strict)
+    with pytest.raises(RecipeError) as e:
+        recipe_types.load_recipe_type("broken/v1")
+    assert str(e.value) == (
+        "recipe type 'broken/v1' (broken_recipes:BrokenRecipe) failed to load: "
+        "ImportError: needs a missing library"
+    )
+
+
+@pytest.mark.parametrize("strict", ["1", "true", " YES "])
+def test_strict_plugins_raises_a_broken_types_own_error(broken_plugin, monkeypatch, strict):
+    """Read as the flavor plugins read it (flavorkit.switches), not only as "1"."""
+    monkeypatch.setenv("FLAVORKIT_STRICT_PLUGINS", strict)
+    with pytest.raises(ImportError, match="needs a missing library"):
+        recipe_types.load_recipe_type("broken/v1")

@@ -10,7 +10,6 @@ output directories. The two built-in types register exactly as a third-party one
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,7 +18,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from flavorkit.errors import RecipeError
+from flavorkit.plugins import STRICT_ENV
 from flavorkit.recipes.config import RecipeConfig
+from flavorkit.switches import env_flag
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -210,7 +211,7 @@ def _load_class(name: str) -> type[RecipeType]:
     try:
         obj = matches[0].load()
     except Exception as e:  # a broken plugin must say which one
-        if os.environ.get("FLAVORKIT_STRICT_PLUGINS") == "1":
+        if env_flag(STRICT_ENV, default=False):  # read as the flavor plugins read it
             raise
         raise RecipeError(
             f"recipe type {name!r} ({matches[0].value}) failed to load: {type(e).__name__}: {e}"
