@@ -76,7 +76,7 @@ def floor_udf() -> Any:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=5_000_000)
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=4)
     ap.add_argument("--partitions", type=int, default=8)
     args = ap.parse_args()
     missing = [m for m in ("pyspark", "mlflow") if importlib.util.find_spec(m) is None]
