@@ -135,9 +135,9 @@ def score_arrow_batches(spec: UDFSpec, batches: Iterator[Any]) -> Iterator[Any]:
     """The Arrow UDF's loop: Arrow columns in, one pandas frame per batch, an Arrow array out.
 
     Spark's pandas UDF turns every column into its own Series and each result Series back into
-    Arrow with checks per value; here the batch becomes one DataFrame in one ``to_pandas`` (a
-    single float block for float columns, which is what an estimator takes without copying)
-    and the predictions go back as one ``pyarrow.array``. Enforcement is the model's own, as on
+    Arrow with checks per value; here the batch becomes one DataFrame (one column-major block
+    for a table of one numeric type, which an estimator takes without copying again; one
+    ``to_pandas`` otherwise) and the predictions go back as one ``pyarrow.array``. Enforcement is the model's own, as on
     the pandas path.
     """
     import pyarrow as pa
