@@ -51,22 +51,28 @@ class CountingRecipe(RecipeType):
 """
 
 
-@pytest.fixture
-def counting_plugin(tmp_path, monkeypatch):
-    site = tmp_path / "site"
+def install_recipe_type(site, monkeypatch, module: str, source: str, entry: str):
+    """A real distribution on sys.path registering ``entry`` in the flavorkit.recipes group."""
     site.mkdir()
-    (site / "counting_recipes.py").write_text(PLUGIN)
-    dist = site / "counting_recipes-0.1.dist-info"
+    (site / f"{module}.py").write_text(source)
+    dist = site / f"{module}-0.1.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: counting-recipes\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(
-        "[flavorkit.recipes]\ncounting/v1 = counting_recipes:CountingRecipe\n"
-    )
+    name = module.replace("_", "-")
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[flavorkit.recipes]\n{entry}\n")
     monkeypatch.syspath_prepend(str(site))
     recipe_types._load_class.cache_clear()
     yield
     recipe_types._load_class.cache_clear()
-    sys.modules.pop("counting_recipes", None)
+    sys.modules.pop(module, None)
+
+
+@pytest.fixture
+def counting_plugin(tmp_path, monkeypatch):
+    entry = "counting/v1 = counting_recipes:CountingRecipe"
+    yield from install_recipe_type(
+        tmp_path / "site", monkeypatch, "counting_recipes", PLUGIN, entry
+    )
 
 
 def test_a_third_party_type_runs_and_caches(counting_plugin, tmp_path, lines):
@@ -102,20 +108,9 @@ def test_a_third_party_type_runs_and_caches(counting_plugin, tmp_path, lines):
 
 @pytest.fixture
 def broken_plugin(tmp_path, monkeypatch):
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "broken_recipes.py").write_text("raise ImportError('needs a missing library')\n")
-    dist = site / "broken_recipes-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-recipes\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(
-        "[flavorkit.recipes]\nbroken/v1 = broken_recipes:BrokenRecipe\n"
-    )
-    monkeypatch.syspath_prepend(str(site))
-    recipe_types._load_class.cache_clear()
-    yield
-    recipe_types._load_class.cache_clear()
-    sys.modules.pop("broken_recipes", None)
+    source = "raise ImportError('needs a missing library')\n"
+    entry = "broken/v1 = broken_recipes:BrokenRecipe"
+    yield from install_recipe_type(tmp_path / "site", monkeypatch, "broken_recipes", source, entry)
 
 
 @pytest.mark.parametrize("strict", ["", "0", "no"])
