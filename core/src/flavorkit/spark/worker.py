@@ -137,8 +137,8 @@ def score_arrow_batches(spec: UDFSpec, batches: Iterator[Any]) -> Iterator[Any]:
     Spark's pandas UDF turns every column into its own Series and each result Series back into
     Arrow with checks per value; here the batch becomes one DataFrame (one column-major block
     for a table of one numeric type, which an estimator takes without copying again; one
-    ``to_pandas`` otherwise) and the predictions go back as one ``pyarrow.array``. Enforcement is the model's own, as on
-    the pandas path.
+    ``to_pandas`` otherwise) and the predictions go back as one ``pyarrow.array``. Enforcement
+    is the model's own, as on the pandas path.
     """
     import pyarrow as pa
     from pyspark.sql.pandas.types import to_arrow_type
